@@ -1,0 +1,832 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "engine/runner.h"
+
+#include "diff/differ.h"
+#include "source/source.h"
+#include "util/crashpoint.h"
+#include "util/textmatch.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLoggingCategory>
+#include <QRandomGenerator>
+#include <QThread>
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <unordered_map>
+
+Q_LOGGING_CATEGORY(lcEngine, "sluice.engine")
+
+namespace Sluice {
+
+namespace {
+
+constexpr int s_maxListed = 20;
+
+QString listWithCount(const QStringList &items, qint64 count)
+{
+    QString text = items.join(QStringLiteral(", "));
+    if (count > items.size())
+        text += QStringLiteral(" … (%1 in all)").arg(count);
+    return text;
+}
+
+/** Everything one run carries between phases. */
+struct RunState
+{
+    RunState(const SyncDefinition &d, const RunOptions &o, RunSummary &sum)
+        : definition(d)
+        , options(o)
+        , summary(sum)
+    {
+    }
+    const SyncDefinition &definition;
+    const RunOptions &options;
+    RunSummary &summary;
+    std::unique_ptr<Destination> destination;
+    ObjectSchema schema;
+    QList<Column> columns;
+    std::optional<Projection> projection;
+    SnapshotIndex index;
+    DiffResult diff;
+    QHash<quint64, QList<SnapshotRow>> oldRows; // key hash → snapshot rows (normally one)
+    qint64 ownCalls = 0;
+    qint64 generation = 0;
+    std::unordered_map<quint64, std::optional<quint64>> indexChanges; // key hash → new row hash, nullopt = gone
+    QString owner;
+    bool locked = false;
+};
+
+QJsonObject payloadJson(const OutRecord &record)
+{
+    QJsonObject fields;
+    for (const auto &[name, value] : record.fields)
+        fields.insert(name, value.toJson());
+    return QJsonObject{{QStringLiteral("key"), record.key},
+                       {QStringLiteral("match"), record.match.toJson()},
+                       {QStringLiteral("fields"), fields}};
+}
+
+std::optional<Value> decodeOptional(const std::optional<QByteArray> &encoded)
+{
+    if (!encoded)
+        return std::nullopt;
+    return Value::fromEncoded(*encoded);
+}
+
+} // namespace
+
+QJsonObject RunSummary::toJson(bool plan) const
+{
+    QJsonObject rows{{QStringLiteral("read"), counts.read},
+                     {QStringLiteral("added"), counts.added},
+                     {QStringLiteral("changed"), counts.changed},
+                     {QStringLiteral("removed"), counts.removed},
+                     {QStringLiteral("unchanged"), counts.unchanged}};
+    QJsonObject out{{QStringLiteral("sync"), sync},
+                    {QStringLiteral("status"), runStatusName(status)},
+                    {QStringLiteral("error"), error.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(error)},
+                    {QStringLiteral("rows"), rows}};
+    if (plan) {
+        out.insert(QStringLiteral("calls"), QJsonObject{{QStringLiteral("estimated"), estimatedCalls}});
+        QJsonObject fields;
+        for (auto it = fieldChanges.begin(); it != fieldChanges.end(); ++it)
+            fields.insert(it.key(), it.value());
+        out.insert(QStringLiteral("fieldChanges"), fields);
+        QJsonArray list;
+        for (const PlanExample &e : examples) {
+            QJsonArray changes;
+            for (const auto &f : e.fields) {
+                changes.append(QJsonObject{
+                    {QStringLiteral("field"), f.field},
+                    {QStringLiteral("before"), f.before ? f.before->toJson() : QJsonValue(QJsonValue::Undefined)},
+                    {QStringLiteral("after"), f.after ? f.after->toJson() : QJsonValue(QJsonValue::Undefined)}});
+            }
+            list.append(QJsonObject{{QStringLiteral("key"), e.key}, {QStringLiteral("kind"), e.kind},
+                                    {QStringLiteral("fields"), changes}});
+        }
+        out.insert(QStringLiteral("examples"), list);
+        return out;
+    }
+    out.insert(QStringLiteral("run"), runId);
+    out.insert(QStringLiteral("records"), QJsonObject{{QStringLiteral("written"), counts.written},
+                                                      {QStringLiteral("rejected"), counts.rejected},
+                                                      {QStringLiteral("deadLettered"), counts.deadLettered}});
+    out.insert(QStringLiteral("calls"), QJsonObject{{QStringLiteral("total"), counts.calls},
+                                                    {QStringLiteral("retried"), counts.retried}});
+    QJsonObject rejections;
+    for (auto it = counts.rejections.begin(); it != counts.rejections.end(); ++it)
+        rejections.insert(it.key(), it.value());
+    out.insert(QStringLiteral("rejections"), rejections);
+    return out;
+}
+
+QStringList checkMapping(const SyncDefinition &def, const ObjectSchema &schema)
+{
+    QStringList problems;
+    if (schema.openSchema)
+        return problems;
+    const QStringList names = schema.fieldNames();
+    auto unknown = [&](const QString &path, const QString &field) {
+        QString message = QStringLiteral("%1: %2: unknown destination field \"%3\"").arg(def.file, path, field);
+        const QString suggestion = closestMatch(field, names);
+        if (!suggestion.isEmpty())
+            message += QStringLiteral(" (did you mean \"%1\"?)").arg(suggestion);
+        problems.append(message);
+    };
+    if (!schema.field(def.destination.matchField))
+        unknown(QStringLiteral("$.destination.matchField"), def.destination.matchField);
+    QSet<QString> mapped{def.destination.matchField};
+    for (int i = 0; i < def.fields.size(); ++i) {
+        const FieldMapping &m = def.fields[i];
+        const FieldSpec *field = schema.field(m.to);
+        if (!field) {
+            unknown(QStringLiteral("$.fields[%1].to").arg(i), m.to);
+            continue;
+        }
+        if (field->readOnly)
+            problems.append(QStringLiteral("%1: $.fields[%2].to: destination field \"%3\" is read-only").arg(def.file).arg(i).arg(m.to));
+        mapped.insert(m.to);
+    }
+    for (const FieldSpec &field : schema.fields) {
+        if (field.required && !mapped.contains(field.name))
+            problems.append(QStringLiteral("%1: $.fields: destination field \"%2\" on %3 is required but not mapped")
+                                .arg(def.file, field.name, def.destination.object));
+    }
+    return problems;
+}
+
+QStringList checkAgainstSystems(const Workspace &workspace, const DestinationRegistry &destinations,
+                                const SyncDefinition &def)
+{
+    QStringList problems;
+    if (const ConnectionDef *connection = workspace.connection(def.destination.connection)) {
+        auto destination = destinations.open(*connection, workspace.root);
+        if (!destination) {
+            problems.append(QStringLiteral("%1: $.destination.connection: %2").arg(def.file, destination.error().message));
+        } else {
+            auto schema = (*destination)->describe(def.destination.object);
+            if (!schema)
+                problems.append(QStringLiteral("%1: $.destination.object: cannot describe \"%2\": %3")
+                                    .arg(def.file, def.destination.object, schema.error().message));
+            else
+                problems += checkMapping(def, *schema);
+        }
+    }
+    if (const ConnectionDef *connection = workspace.connection(def.source.connection)) {
+        auto source = openSource(*connection, workspace.root);
+        if (!source) {
+            problems.append(QStringLiteral("%1: $.source.connection: %2").arg(def.file, source.error().message));
+        } else {
+            auto columns = (*source)->describe(def.source.model);
+            if (!columns) {
+                problems.append(QStringLiteral("%1: $.source.model: %2").arg(def.file, columns.error().message));
+            } else if (auto projection = Projection::create(def, *columns); !projection) {
+                problems.append(projection.error().message);
+            }
+        }
+    }
+    return problems;
+}
+
+Result<std::unique_ptr<StateStore>> openStateStore(const Workspace &workspace)
+{
+    QString location = workspace.state;
+    if (location.isEmpty())
+        location = workspace.stateDirectory() + QStringLiteral("/state.db");
+    if (location.startsWith(QLatin1StringView("postgresql://")) || location.startsWith(QLatin1StringView("postgres://"))) {
+        QString password;
+        if (!workspace.statePassword.isEmpty()) {
+            auto secret = resolveSecret(workspace.statePassword, workspace.root);
+            if (!secret)
+                return fail(secret.error());
+            password = *secret;
+        }
+        return StateStore::open(location, password);
+    }
+    if (QDir::isRelativePath(location))
+        location = QDir(workspace.root).filePath(location);
+    return StateStore::open(location);
+}
+
+SyncRunner::SyncRunner(const Workspace &workspace, const DestinationRegistry &destinations, StateStore &store,
+                       QThreadPool *pool)
+    : m_workspace(workspace)
+    , m_destinations(destinations)
+    , m_store(store)
+    , m_pool(pool)
+{
+}
+
+namespace {
+
+class RunImpl
+{
+public:
+    RunImpl(const Workspace &workspace, const DestinationRegistry &destinations, StateStore &store, QThreadPool *pool,
+            const std::function<void(const RunProgress &)> &progress, RunState &state)
+        : m_workspace(workspace)
+        , m_destinations(destinations)
+        , m_store(store)
+        , m_pool(pool)
+        , m_progress(progress)
+        , s(state)
+    {
+    }
+
+    Result<void> execute();
+    void finish(RunStatus status, const QString &error);
+
+private:
+    Result<void> preflight();
+    Result<void> readAndDiff();
+    Result<void> loadOldRows();
+    void plan();
+    Result<void> push();
+    Result<void> removeOrForget();
+    Result<void> commit(BatchCommit &batch);
+    Result<QList<RecordResult>> sendWithRetry(bool remove, const QList<OutRecord> &records, QList<int> &attempts);
+    OutRecord outRecord(qsizetype keptRow) const;
+    const SnapshotRow *oldRow(qsizetype keptRow) const;
+    void report(const QString &phase);
+    bool cancelled() const { return s.options.cancel && s.options.cancel->load(); }
+    qint64 calls() const
+    {
+        const qint64 reported = s.destination ? s.destination->callCount() : 0;
+        return std::max(reported, s.ownCalls);
+    }
+
+    const Workspace &m_workspace;
+    const DestinationRegistry &m_destinations;
+    StateStore &m_store;
+    QThreadPool *m_pool;
+    const std::function<void(const RunProgress &)> &m_progress;
+    RunState &s;
+    RunProgress m_state;
+};
+
+void RunImpl::report(const QString &phase)
+{
+    m_state.phase = phase;
+    m_state.rowsRead = s.summary.counts.read;
+    m_state.rejected = s.summary.counts.rejected;
+    if (m_progress)
+        m_progress(m_state);
+}
+
+Result<void> RunImpl::preflight()
+{
+    report(QStringLiteral("preflight"));
+    const SyncDefinition &def = s.definition;
+    const ConnectionDef *destinationConnection = m_workspace.connection(def.destination.connection);
+    if (!destinationConnection)
+        return fail(QStringLiteral("%1: $.destination.connection: unknown connection \"%2\"").arg(def.file, def.destination.connection));
+    auto destination = m_destinations.open(*destinationConnection, m_workspace.root);
+    if (!destination)
+        return fail(destination.error());
+    s.destination = std::move(*destination);
+    ++s.ownCalls;
+    auto schema = s.destination->describe(def.destination.object);
+    if (!schema) {
+        Error e = schema.error();
+        e.message = QStringLiteral("%1: $.destination.object: cannot describe \"%2\": %3").arg(def.file, def.destination.object, e.message);
+        return fail(e);
+    }
+    s.schema = *schema;
+
+    // Schema-drift preflight: stop before any write, naming every problem.
+    const QStringList problems = checkMapping(def, s.schema);
+    if (!problems.isEmpty())
+        return fail(Error{RejectionCategory::SchemaDrift, QStringLiteral("preflight"), problems.join(QLatin1Char('\n'))});
+    return {};
+}
+
+Result<void> RunImpl::readAndDiff()
+{
+    report(QStringLiteral("read"));
+    const ConnectionDef *connection = m_workspace.connection(s.definition.source.connection);
+    if (!connection)
+        return fail(QStringLiteral("%1: $.source.connection: unknown connection \"%2\"")
+                        .arg(s.definition.file, s.definition.source.connection));
+    auto source = openSource(*connection, m_workspace.root);
+    if (!source)
+        return fail(source.error());
+
+    auto index = m_store.loadSnapshotIndex(s.definition.name);
+    if (!index)
+        return fail(index.error());
+    s.index = std::move(*index);
+    s.generation = s.index.generation;
+
+    std::unique_ptr<Differ> differ;
+    Error failure;
+    bool failed = false;
+    qint64 rowsSeen = 0;
+    QElapsedTimer progressTimer;
+    progressTimer.start();
+    auto streamed = (*source)->stream(
+        s.definition.source.model,
+        [&](const QList<Column> &columns) {
+            s.columns = columns;
+            auto projection = Projection::create(s.definition, columns);
+            if (!projection) {
+                failure = projection.error();
+                failed = true;
+                return false;
+            }
+            s.projection = std::move(*projection);
+            differ = std::make_unique<Differ>(*s.projection, s.index, m_pool);
+            return true;
+        },
+        [&](RowBlock &&block) {
+            rowsSeen += block.rowCount();
+            auto added = differ->addBlock(std::move(block));
+            if (!added) {
+                failure = added.error();
+                failed = true;
+                return false;
+            }
+            if (progressTimer.elapsed() > 100) {
+                s.summary.counts.read = rowsSeen;
+                report(QStringLiteral("read"));
+                progressTimer.restart();
+            }
+            return !cancelled();
+        },
+        s.options.cancel);
+    if (failed)
+        return fail(failure);
+    if (!streamed)
+        return fail(streamed.error());
+    if (!differ)
+        return fail(QStringLiteral("the source returned no column description"));
+    crashPoint("after_read");
+    report(QStringLiteral("diff"));
+    auto diff = differ->finish();
+    if (!diff)
+        return fail(diff.error());
+    s.diff = std::move(*diff);
+    s.summary.counts.read = s.diff.read;
+
+    // Grain: one row per key, no NULL keys. Stop before anything is written.
+    QStringList grain;
+    if (s.diff.nullKeyCount)
+        grain.append(QStringLiteral("%1 row(s) have a NULL key (%2): %3")
+                         .arg(s.diff.nullKeyCount)
+                         .arg(s.definition.source.key.join(QStringLiteral(", ")), listWithCount(s.diff.nullKeys, s.diff.nullKeyCount)));
+    if (s.diff.duplicateKeyCount)
+        grain.append(QStringLiteral("%1 duplicate row(s) for key (%2): %3")
+                         .arg(s.diff.duplicateKeyCount)
+                         .arg(s.definition.source.key.join(QStringLiteral(", ")),
+                              listWithCount(s.diff.duplicateKeys, s.diff.duplicateKeyCount)));
+    if (!grain.isEmpty())
+        return fail(Error{RejectionCategory::Validation, QStringLiteral("grain"),
+                          QStringLiteral("grain check failed, nothing was written: ") + grain.join(QStringLiteral("; "))});
+    crashPoint("after_diff");
+    return loadOldRows();
+}
+
+Result<void> RunImpl::loadOldRows()
+{
+    std::vector<quint64> wanted = s.diff.removedKeyHashes;
+    for (size_t i = 0; i < s.diff.keptKinds.size(); ++i) {
+        if (s.diff.keptKinds[i] == DiffResult::Kind::Changed)
+            wanted.push_back(s.diff.keptKeyHashes[i]);
+    }
+    auto rows = m_store.snapshotRows(s.definition.name, wanted);
+    if (!rows)
+        return fail(rows.error());
+    for (const SnapshotRow &row : *rows)
+        s.oldRows[row.keyHash].append(row);
+    qint64 added = 0, changed = 0;
+    for (size_t i = 0; i < s.diff.keptKinds.size(); ++i) {
+        if (s.diff.keptKinds[i] == DiffResult::Kind::Added) {
+            ++added;
+            continue;
+        }
+        ++changed;
+        if (!oldRow(static_cast<qsizetype>(i)))
+            return fail(QStringLiteral("key hash collision on key \"%1\"; the snapshot row is missing — please report this")
+                            .arg(s.projection->keyText(s.diff.kept, static_cast<qsizetype>(i))));
+    }
+    s.summary.counts.added = added;
+    s.summary.counts.changed = changed;
+    s.summary.counts.removed = static_cast<qint64>(s.diff.removedKeyHashes.size());
+    s.summary.counts.unchanged = s.diff.unchanged;
+    return {};
+}
+
+const SnapshotRow *RunImpl::oldRow(qsizetype keptRow) const
+{
+    if (s.diff.keptKinds[static_cast<size_t>(keptRow)] != DiffResult::Kind::Changed)
+        return nullptr;
+    const auto it = s.oldRows.constFind(s.diff.keptKeyHashes[static_cast<size_t>(keptRow)]);
+    if (it == s.oldRows.cend())
+        return nullptr;
+    const QString key = s.projection->keyText(s.diff.kept, keptRow);
+    for (const SnapshotRow &row : *it) {
+        if (row.key == key)
+            return &row;
+    }
+    return nullptr;
+}
+
+OutRecord RunImpl::outRecord(qsizetype r) const
+{
+    const Projection &p = *s.projection;
+    OutRecord record;
+    record.key = p.keyText(s.diff.kept, r);
+    record.match = p.matchValue(s.diff.kept, r);
+    for (int i = 0; i < p.fieldCount(); ++i) {
+        Value v = s.diff.kept.value(r, p.keyCount() + i);
+        if (v.isNull() && s.definition.fields[i].skipNulls)
+            continue;
+        record.fields.append({p.fieldNames()[i], v});
+    }
+    return record;
+}
+
+void RunImpl::plan()
+{
+    const Projection &p = *s.projection;
+    const int keys = p.keyCount();
+    for (qsizetype r = 0; r < s.diff.kept.rowCount(); ++r) {
+        const SnapshotRow *old = oldRow(r);
+        PlanExample example;
+        example.key = p.keyText(s.diff.kept, r);
+        example.kind = old ? QStringLiteral("changed") : QStringLiteral("added");
+        for (int i = 0; i < p.fieldCount(); ++i) {
+            const QByteArrayView now = s.diff.kept.field(r, keys + i);
+            std::optional<QByteArray> before;
+            if (old) {
+                for (const auto &[field, encoded] : old->payload) {
+                    if (field == p.fieldNames()[i])
+                        before = encoded;
+                }
+            }
+            if (before && *before == now)
+                continue;
+            s.summary.fieldChanges[p.fieldNames()[i]] += 1;
+            example.fields.append({p.fieldNames()[i], decodeOptional(before), Value::fromEncoded(now)});
+        }
+        const int sameKind = static_cast<int>(std::count_if(s.summary.examples.begin(), s.summary.examples.end(),
+                                                            [&](const PlanExample &e) { return e.kind == example.kind; }));
+        if (sameKind < s.options.examples)
+            s.summary.examples.append(example);
+    }
+    if (s.definition.mode == SyncMode::Mirror) {
+        int listed = 0;
+        for (quint64 h : s.diff.removedKeyHashes) {
+            for (const SnapshotRow &row : s.oldRows.value(h)) {
+                if (listed++ >= s.options.examples)
+                    break;
+                PlanExample example{row.key, QStringLiteral("removed"), {}};
+                for (const auto &[field, encoded] : row.payload)
+                    example.fields.append({field, Value::fromEncoded(encoded), std::nullopt});
+                s.summary.examples.append(example);
+            }
+        }
+    }
+    const qint64 batch = std::max(1, s.destination->limits().maxBatch);
+    const qint64 writes = s.diff.kept.rowCount();
+    qint64 estimate = calls() + (writes + batch - 1) / batch;
+    if (s.definition.mode == SyncMode::Mirror)
+        estimate += (s.summary.counts.removed + batch - 1) / batch;
+    s.summary.estimatedCalls = estimate;
+}
+
+Result<QList<RecordResult>> RunImpl::sendWithRetry(bool remove, const QList<OutRecord> &records, QList<int> &attempts)
+{
+    const WriteTarget target{s.definition.destination.object, s.definition.destination.matchField};
+    QList<RecordResult> results(records.size());
+    attempts = QList<int>(records.size(), 0);
+    QList<int> pending;
+    for (int i = 0; i < records.size(); ++i)
+        pending.append(i);
+    QElapsedTimer budget;
+    budget.start();
+    for (int attempt = 1; !pending.isEmpty(); ++attempt) {
+        QList<OutRecord> batch;
+        for (int i : pending)
+            batch.append(records[i]);
+        ++s.ownCalls;
+        if (attempt > 1)
+            ++s.summary.counts.retried;
+        auto answer = remove ? s.destination->remove(target, batch) : s.destination->upsert(target, batch);
+        const bool mayRetry = attempt < s.options.maxAttempts
+                              && budget.elapsed() < s.options.retryBudgetSeconds * 1000LL && !cancelled();
+        if (!answer) {
+            if (!answer.error().isTransient() || !mayRetry)
+                return fail(answer.error());
+            qCInfo(lcEngine) << "batch failed, retrying:" << answer.error().toString();
+        } else {
+            if (answer->size() != batch.size())
+                return fail(QStringLiteral("destination answered %1 results for %2 records").arg(answer->size()).arg(batch.size()));
+            QList<int> retry;
+            for (int j = 0; j < pending.size(); ++j) {
+                const int i = pending[j];
+                attempts[i] = attempt;
+                results[i] = (*answer)[j];
+                if (!results[i].ok && results[i].error.isTransient() && mayRetry)
+                    retry.append(i);
+            }
+            pending = retry; // only the transient failures go again
+            if (pending.isEmpty())
+                break;
+        }
+        // Full jitter: sleep = random(0, min(cap, base · 2^attempt)).
+        const qint64 ceiling = std::min<qint64>(s.options.backoffCapMs,
+                                                s.options.backoffBaseMs * (qint64(1) << std::min(attempt, 20)));
+        const qint64 sleepMs = QRandomGenerator::global()->bounded(ceiling + 1);
+        QThread::msleep(static_cast<unsigned long>(sleepMs));
+    }
+    return results;
+}
+
+Result<void> RunImpl::commit(BatchCommit &batch)
+{
+    batch.sync = s.definition.name;
+    batch.runId = s.summary.runId;
+    s.summary.counts.calls = calls();
+    batch.counts = s.summary.counts;
+    batch.phase = m_state.phase;
+    auto committed = m_store.commitBatch(batch);
+    if (!committed)
+        return committed;
+    if (!batch.upserted.isEmpty() || !batch.removedKeys.isEmpty())
+        ++s.generation;
+    crashPoint("after_commit");
+    report(m_state.phase);
+    return m_store.renewLock(s.definition.name, s.owner, s.options.lockTtlSeconds);
+}
+
+Result<void> RunImpl::push()
+{
+    report(QStringLiteral("push"));
+    const Projection &p = *s.projection;
+    const qsizetype total = s.diff.kept.rowCount();
+    const int batchSize = std::max(1, s.destination->limits().maxBatch);
+    m_state.recordsTotal = total + (s.definition.mode == SyncMode::Mirror ? s.summary.counts.removed : 0);
+    for (qsizetype begin = 0; begin < total; begin += batchSize) {
+        if (cancelled())
+            return fail(Error{RejectionCategory::Internal, QStringLiteral("cancelled"),
+                              QStringLiteral("cancelled; acknowledged batches were committed")});
+        const qsizetype end = std::min<qsizetype>(total, begin + batchSize);
+        QList<OutRecord> records;
+        for (qsizetype r = begin; r < end; ++r)
+            records.append(outRecord(r));
+        crashPoint("before_send");
+        QList<int> attempts;
+        auto results = sendWithRetry(false, records, attempts);
+        if (!results)
+            return fail(results.error());
+        crashPoint("after_send");
+
+        BatchCommit batch;
+        for (qsizetype r = begin; r < end; ++r) {
+            const int i = static_cast<int>(r - begin);
+            const RecordResult &result = (*results)[i];
+            const OutRecord &record = records[i];
+            const SnapshotRow *old = oldRow(r);
+            // Field-level audit: what changed, old → new.
+            QList<AuditEntry> audit;
+            for (int f = 0; f < p.fieldCount(); ++f) {
+                const QByteArray now = s.diff.kept.field(r, p.keyCount() + f).toByteArray();
+                std::optional<QByteArray> before;
+                if (old) {
+                    for (const auto &[field, encoded] : old->payload) {
+                        if (field == p.fieldNames()[f])
+                            before = encoded;
+                    }
+                }
+                if (before && *before == now)
+                    continue;
+                AuditEntry e;
+                e.key = record.key;
+                e.destinationId = result.ok ? result.destinationId : (old ? old->destinationId : QString());
+                e.field = p.fieldNames()[f];
+                e.definitionHash = s.definition.contentHash();
+                e.oldValue = before;
+                e.newValue = now;
+                if (result.ok) {
+                    e.result = QStringLiteral("applied");
+                } else {
+                    e.result = QStringLiteral("rejected");
+                    e.category = categoryName(result.error.category);
+                    e.code = result.error.code;
+                    e.message = result.error.message;
+                }
+                audit.append(e);
+            }
+            batch.audit.append(audit);
+            if (result.ok) {
+                SnapshotRow row;
+                row.key = record.key;
+                row.keyHash = s.diff.keptKeyHashes[static_cast<size_t>(r)];
+                row.rowHash = s.diff.keptRowHashes[static_cast<size_t>(r)];
+                for (int f = 0; f < p.fieldCount(); ++f)
+                    row.payload.append({p.fieldNames()[f], s.diff.kept.field(r, p.keyCount() + f).toByteArray()});
+                row.destinationId = result.destinationId.isEmpty() && old ? old->destinationId : result.destinationId;
+                batch.upserted.append(row);
+                batch.resolvedDeadLetters.append(record.key);
+                ++s.summary.counts.written;
+                s.indexChanges[row.keyHash] = row.rowHash;
+            } else {
+                // Rejected: the snapshot keeps its old state, so the next run retries this row.
+                const QByteArray payload = QJsonDocument(payloadJson(record)).toJson(QJsonDocument::Compact);
+                const QString category = categoryName(result.error.category);
+                batch.rejections.append(RejectionEntry{0, 0, {}, record.key, category, result.error.code,
+                                                       result.error.message, payload, attempts[i], {}});
+                batch.deadLetters.append(DeadLetter{{}, record.key, category, result.error.code, result.error.message,
+                                                    payload, 0, 0, attempts[i], QStringLiteral("open"), {}});
+                ++s.summary.counts.rejected;
+                ++s.summary.counts.deadLettered;
+                s.summary.counts.rejections[category] += 1;
+            }
+        }
+        m_state.recordsPushed = end;
+        auto committed = commit(batch);
+        if (!committed)
+            return committed;
+    }
+    return {};
+}
+
+Result<void> RunImpl::removeOrForget()
+{
+    QList<SnapshotRow> removed;
+    for (quint64 h : s.diff.removedKeyHashes)
+        removed.append(s.oldRows.value(h));
+    if (removed.isEmpty())
+        return {};
+    if (s.definition.mode != SyncMode::Mirror) {
+        // Upsert mode leaves the destination alone; the key is forgotten so it counts as added if it returns.
+        BatchCommit batch;
+        for (const SnapshotRow &row : removed) {
+            batch.removedKeys.append(row.key);
+            s.indexChanges[row.keyHash] = std::nullopt;
+        }
+        return commit(batch);
+    }
+    // Mirror: delete what this sync wrote (the snapshot only holds our own records).
+    const int batchSize = std::max(1, s.destination->limits().maxBatch);
+    const Projection &p = *s.projection;
+    for (qsizetype begin = 0; begin < removed.size(); begin += batchSize) {
+        if (cancelled())
+            return fail(Error{RejectionCategory::Internal, QStringLiteral("cancelled"),
+                              QStringLiteral("cancelled; acknowledged batches were committed")});
+        const qsizetype end = std::min<qsizetype>(removed.size(), begin + batchSize);
+        QList<OutRecord> records;
+        for (qsizetype i = begin; i < end; ++i) {
+            const SnapshotRow &row = removed[i];
+            OutRecord record;
+            record.key = row.key;
+            // The match value is the key, typed as the key column is.
+            record.match = p.keyCount() == 1
+                               ? Value::parse(s.columns[p.keyColumns().front()].type, row.key).value_or(Value::text(row.key))
+                               : Value::text(row.key);
+            records.append(record);
+        }
+        crashPoint("before_send");
+        QList<int> attempts;
+        auto results = sendWithRetry(true, records, attempts);
+        if (!results)
+            return fail(results.error());
+        crashPoint("after_send");
+        BatchCommit batch;
+        for (qsizetype i = begin; i < end; ++i) {
+            const SnapshotRow &row = removed[i];
+            const RecordResult &result = (*results)[static_cast<int>(i - begin)];
+            if (result.ok) {
+                batch.removedKeys.append(row.key);
+                s.indexChanges[row.keyHash] = std::nullopt;
+                for (const auto &[field, encoded] : row.payload) {
+                    AuditEntry e;
+                    e.key = row.key;
+                    e.destinationId = row.destinationId;
+                    e.field = field;
+                    e.definitionHash = s.definition.contentHash();
+                    e.oldValue = encoded;
+                    e.result = QStringLiteral("deleted");
+                    batch.audit.append(e);
+                }
+                ++s.summary.counts.written;
+            } else {
+                const QString category = categoryName(result.error.category);
+                const QByteArray payload = QJsonDocument(QJsonObject{{QStringLiteral("key"), row.key},
+                                                                     {QStringLiteral("op"), QStringLiteral("delete")}})
+                                               .toJson(QJsonDocument::Compact);
+                batch.rejections.append(RejectionEntry{0, 0, {}, row.key, category, result.error.code,
+                                                       result.error.message, payload, attempts[static_cast<int>(i - begin)], {}});
+                batch.deadLetters.append(DeadLetter{{}, row.key, category, result.error.code, result.error.message,
+                                                    payload, 0, 0, attempts[static_cast<int>(i - begin)], QStringLiteral("open"), {}});
+                ++s.summary.counts.rejected;
+                ++s.summary.counts.deadLettered;
+                s.summary.counts.rejections[category] += 1;
+            }
+        }
+        m_state.recordsPushed += end - begin;
+        auto committed = commit(batch);
+        if (!committed)
+            return committed;
+    }
+    return {};
+}
+
+Result<void> RunImpl::execute()
+{
+    const SyncDefinition &def = s.definition;
+    if (!s.options.dryRun) {
+        auto recorded = m_store.recordDefinition(def.name, def.toCanonicalJson(), def.contentHash(), s.options.author);
+        if (!recorded)
+            return recorded;
+        s.owner = StateStore::processOwner();
+        auto locked = m_store.acquireLock(def.name, s.owner, s.options.lockTtlSeconds);
+        if (!locked)
+            return locked;
+        s.locked = true;
+        (void)m_store.markInterruptedRuns(def.name);
+        auto runId = m_store.startRun(def.name, def.contentHash(), s.options.trigger);
+        if (!runId)
+            return fail(runId.error());
+        s.summary.runId = *runId;
+    }
+    if (auto r = preflight(); !r)
+        return r;
+    if (auto r = readAndDiff(); !r)
+        return r;
+    if (s.options.dryRun) {
+        plan();
+        return {};
+    }
+    if (auto r = push(); !r)
+        return r;
+    if (auto r = removeOrForget(); !r)
+        return r;
+    report(QStringLiteral("commit"));
+    // Refresh the cached snapshot index so the next run starts without reading every snapshot row.
+    if (!s.indexChanges.empty() || s.index.generation != s.generation) {
+        SnapshotIndex next;
+        next.generation = s.generation;
+        next.entries.reserve(s.index.entries.size() + s.indexChanges.size());
+        for (const auto &entry : s.index.entries) {
+            const auto it = s.indexChanges.find(entry.first);
+            if (it == s.indexChanges.end())
+                next.entries.push_back(entry);
+        }
+        for (const auto &[keyHash, rowHash] : s.indexChanges) {
+            if (rowHash)
+                next.entries.emplace_back(keyHash, *rowHash);
+        }
+        std::sort(next.entries.begin(), next.entries.end());
+        if (auto saved = m_store.saveSnapshotIndex(def.name, next); !saved)
+            qCWarning(lcEngine) << "could not cache the snapshot index:" << saved.error().toString();
+    }
+    return {};
+}
+
+void RunImpl::finish(RunStatus status, const QString &error)
+{
+    s.summary.status = status;
+    s.summary.error = error;
+    s.summary.counts.calls = calls();
+    if (s.summary.runId) {
+        if (auto r = m_store.finishRun(s.summary.runId, status, s.summary.counts, error); !r)
+            qCWarning(lcEngine) << r.error().toString();
+    }
+    if (s.locked)
+        (void)m_store.releaseLock(s.definition.name, s.owner);
+    report(QStringLiteral("done"));
+}
+
+} // namespace
+
+RunSummary SyncRunner::run(const SyncDefinition &definition, const RunOptions &options)
+{
+    RunSummary summary;
+    summary.sync = definition.name;
+    RunState state(definition, options, summary);
+    RunImpl impl(m_workspace, m_destinations, m_store, m_pool, m_progress, state);
+    try {
+        auto result = impl.execute();
+        if (!result) {
+            const bool cancelledRun = result.error().code == u"cancelled";
+            impl.finish(cancelledRun ? RunStatus::Interrupted : RunStatus::Failed, result.error().message);
+        } else {
+            impl.finish(summary.counts.rejected ? RunStatus::Partial : RunStatus::Succeeded, {});
+        }
+    } catch (const std::exception &e) {
+        impl.finish(RunStatus::Failed, QStringLiteral("internal error: %1").arg(QString::fromUtf8(e.what())));
+    } catch (...) {
+        impl.finish(RunStatus::Failed, QStringLiteral("internal error"));
+    }
+    return summary;
+}
+
+} // namespace Sluice

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "util/error.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <QList>
+#include <QMap>
+#include <QSqlDatabase>
+#include <QString>
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+namespace Sluice {
+
+/** A key's acknowledged state: what the destination holds from this sync. */
+struct SnapshotRow
+{
+    QString key;            ///< warehouse key as text
+    quint64 keyHash = 0;
+    quint64 rowHash = 0;
+    QList<std::pair<QString, QByteArray>> payload; ///< destination field → canonical encoding
+    QString destinationId;
+    qint64 runId = 0;
+};
+
+/** Sorted (keyHash, rowHash) pairs: the diff's view of the snapshot, 16 bytes a key. */
+struct SnapshotIndex
+{
+    std::vector<std::pair<quint64, quint64>> entries; ///< sorted by keyHash
+    qint64 generation = 0;
+
+    /** Position of keyHash in entries, or -1. */
+    [[nodiscard]] qsizetype find(quint64 keyHash) const;
+};
+
+enum class RunStatus { Running, Succeeded, Partial, Failed, Interrupted };
+QString runStatusName(RunStatus status);
+RunStatus runStatusFromName(const QString &name);
+
+struct RunCounts
+{
+    qint64 read = 0, added = 0, changed = 0, removed = 0, unchanged = 0;
+    qint64 written = 0, rejected = 0, deadLettered = 0;
+    qint64 calls = 0, retried = 0;
+    QMap<QString, qint64> rejections; ///< category name → records
+};
+
+struct RunRecord
+{
+    qint64 id = 0;
+    QString sync;
+    QString definitionHash;
+    QString trigger;
+    RunStatus status = RunStatus::Running;
+    QString phase;
+    QDateTime startedAt, finishedAt;
+    RunCounts counts;
+    QString error;
+};
+
+/** One field-level audit entry. */
+struct AuditEntry
+{
+    qint64 id = 0;
+    qint64 runId = 0;
+    QString sync;
+    QString key;
+    QString destinationId;
+    QString field;
+    QString definitionHash;
+    std::optional<QByteArray> oldValue; ///< canonical encoding; nullopt when the field had none (first write)
+    std::optional<QByteArray> newValue; ///< nullopt for a delete
+    QString result;  ///< applied | rejected | deleted
+    QString category, code, message; ///< for rejected
+    QDateTime at;
+};
+
+struct RejectionEntry
+{
+    qint64 id = 0;
+    qint64 runId = 0;
+    QString sync, key;
+    QString category, code, message;
+    QByteArray payload; ///< JSON of what was sent
+    int attempts = 1;
+    QDateTime at;
+};
+
+struct DeadLetter
+{
+    QString sync, key;
+    QString category, code, message;
+    QByteArray payload;
+    qint64 firstRun = 0, lastRun = 0;
+    int attempts = 0;
+    QString status; ///< open | resolved | dismissed
+    QDateTime updatedAt;
+};
+
+struct DefinitionVersion
+{
+    QString sync, hash, author;
+    QByteArray json;
+    QDateTime createdAt;
+};
+
+struct SyncEntry
+{
+    QString name;
+    QString currentHash;
+    QString lifecycle; ///< draft | active | paused | deprecated
+    qint64 snapshotGeneration = 0;
+};
+
+/** Everything one acknowledged batch changes, written in one transaction. */
+struct BatchCommit
+{
+    QString sync;
+    qint64 runId = 0;
+    QList<SnapshotRow> upserted;          ///< acknowledged writes: new snapshot state
+    QStringList removedKeys;              ///< snapshot rows to forget (deleted or left the model)
+    QList<AuditEntry> audit;
+    QList<RejectionEntry> rejections;
+    QList<DeadLetter> deadLetters;        ///< open dead letters to record (upsert by key)
+    QStringList resolvedDeadLetters;      ///< keys written successfully: their dead letters are resolved
+    RunCounts counts;                     ///< the run's running totals after this batch
+    QString phase;
+};
+
+/**
+ * The state store: Qt Sql over SQLite (default) or PostgreSQL, with versioned
+ * migrations. An instance owns one QSqlDatabase connection and must be used from the
+ * thread that opened it.
+ */
+class StateStore
+{
+public:
+    ~StateStore();
+
+    /**
+     * location: a file path for SQLite, or postgresql://user@host:port/db (password
+     * passed separately, never in the URL).
+     */
+    [[nodiscard]] static Result<std::unique_ptr<StateStore>> open(const QString &location,
+                                                                  const QString &password = {});
+
+    [[nodiscard]] bool isPostgres() const { return m_postgres; }
+    [[nodiscard]] int schemaVersion() const;
+    QSqlDatabase database() const;
+
+    // Registry ---------------------------------------------------------------
+    /** Records a definition version (idempotent per hash) and makes it current. */
+    [[nodiscard]] Result<void> recordDefinition(const QString &sync, const QByteArray &canonicalJson,
+                                                const QString &hash, const QString &author);
+    [[nodiscard]] Result<QList<SyncEntry>> syncs();
+    [[nodiscard]] Result<QList<DefinitionVersion>> definitionVersions(const QString &sync);
+    [[nodiscard]] Result<void> setLifecycle(const QString &sync, const QString &lifecycle);
+
+    // Locks -------------------------------------------------------------------
+    /**
+     * Takes the run lock of a sync. Refused (error naming holder and since when) while
+     * another owner holds an unexpired lock; a lock whose owner process is gone (same
+     * host) or whose lease expired is taken over.
+     */
+    [[nodiscard]] Result<void> acquireLock(const QString &sync, const QString &owner, int ttlSeconds);
+    [[nodiscard]] Result<void> renewLock(const QString &sync, const QString &owner, int ttlSeconds);
+    [[nodiscard]] Result<void> releaseLock(const QString &sync, const QString &owner);
+    /** owner string for this process: host:pid:random */
+    static QString processOwner();
+
+    // Runs --------------------------------------------------------------------
+    [[nodiscard]] Result<qint64> startRun(const QString &sync, const QString &definitionHash,
+                                          const QString &trigger);
+    [[nodiscard]] Result<void> finishRun(qint64 runId, RunStatus status, const RunCounts &counts,
+                                         const QString &error);
+    /** Runs of a sync (all syncs when empty), newest first. */
+    [[nodiscard]] Result<QList<RunRecord>> runs(const QString &sync, int limit = 100);
+    [[nodiscard]] Result<RunRecord> run(qint64 runId);
+    /** Marks runs still "running" for a sync as interrupted (called once its lock is ours). */
+    [[nodiscard]] Result<int> markInterruptedRuns(const QString &sync);
+
+    // Snapshot ----------------------------------------------------------------
+    /** The sorted hash index; served from its cached blob when current, else rebuilt from rows. */
+    [[nodiscard]] Result<SnapshotIndex> loadSnapshotIndex(const QString &sync);
+    /** Stores the index blob for the current generation (skipped when the generation moved on). */
+    [[nodiscard]] Result<void> saveSnapshotIndex(const QString &sync, const SnapshotIndex &index);
+    /** Snapshot rows whose keyHash is among keyHashes (all keys sharing a hash). */
+    [[nodiscard]] Result<QList<SnapshotRow>> snapshotRows(const QString &sync,
+                                                          const std::vector<quint64> &keyHashes);
+    [[nodiscard]] Result<qint64> snapshotCount(const QString &sync);
+
+    /** Applies one acknowledged batch atomically; bumps the sync's snapshot generation. */
+    [[nodiscard]] Result<void> commitBatch(const BatchCommit &batch);
+
+    // Audit, rejections, dead letters -----------------------------------------
+    /** Audit entries of one key (or destination id), newest first. */
+    [[nodiscard]] Result<QList<AuditEntry>> history(const QString &sync, const QString &key,
+                                                    int limit = 1000);
+    [[nodiscard]] Result<QList<RejectionEntry>> rejections(const QString &sync, qint64 runId = 0);
+    [[nodiscard]] Result<QList<DeadLetter>> deadLetters(const QString &sync, const QString &status = {});
+
+    /** The migration steps, in order (exposed for tests). */
+    static int latestSchemaVersion();
+
+private:
+    StateStore() = default;
+    Result<void> migrate();
+    Result<void> exec(const QString &sql);
+    QString dialect(QString sql) const;
+
+    QString m_connectionName;
+    bool m_postgres = false;
+};
+
+} // namespace Sluice

@@ -1,0 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+include(core/sources_tests.cmake)
+include(core/definition_tests.cmake)
+include(core/engine_tests.cmake)

@@ -1,0 +1,3 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+include(integration/sources_tests.cmake)
+include(integration/engine_tests.cmake)

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 namespace Sluice {
 
@@ -17,13 +18,6 @@ namespace {
 
 constexpr int s_maxListed = 20;
 constexpr quint64 s_keySeed = 0x5c1ce0b1a5ULL;
-
-void appendLengthPrefixed(QByteArray &scratch, QByteArrayView bytes)
-{
-    const quint32 n = static_cast<quint32>(bytes.size());
-    scratch.append(reinterpret_cast<const char *>(&n), sizeof n);
-    scratch.append(bytes.data(), bytes.size());
-}
 
 std::optional<Value> valueFromJson(const QJsonValue &json)
 {
@@ -158,22 +152,33 @@ bool Projection::project(const RowBlock &model, qsizetype r, RowBlock &out, QStr
     return true;
 }
 
+namespace {
+// Hashing scratch, one per thread: no allocation per row on the hot path.
+thread_local std::string t_scratch;
+
+void appendPrefixed(std::string &scratch, QByteArrayView bytes)
+{
+    const quint32 n = static_cast<quint32>(bytes.size());
+    scratch.append(reinterpret_cast<const char *>(&n), sizeof n);
+    scratch.append(bytes.data(), static_cast<size_t>(bytes.size()));
+}
+} // namespace
+
 quint64 Projection::keyHash(const RowBlock &projected, qsizetype r) const
 {
-    QByteArray scratch;
+    t_scratch.clear();
     for (int i = 0; i < keyCount(); ++i)
-        appendLengthPrefixed(scratch, projected.field(r, i));
-    return XXH3_64bits_withSeed(scratch.constData(), static_cast<size_t>(scratch.size()), s_keySeed);
+        appendPrefixed(t_scratch, projected.field(r, i));
+    return XXH3_64bits_withSeed(t_scratch.data(), t_scratch.size(), s_keySeed);
 }
 
 quint64 Projection::rowHash(const RowBlock &projected, qsizetype r) const
 {
     // The key is part of the row hash, so a key-hash collision shows up as a change and is caught.
-    QByteArray scratch;
-    scratch.reserve(256);
+    t_scratch.clear();
     for (int i = 0; i < width(); ++i)
-        appendLengthPrefixed(scratch, projected.field(r, i));
-    return XXH3_64bits_withSeed(scratch.constData(), static_cast<size_t>(scratch.size()), m_seed);
+        appendPrefixed(t_scratch, projected.field(r, i));
+    return XXH3_64bits_withSeed(t_scratch.data(), t_scratch.size(), m_seed);
 }
 
 QString Projection::keyText(const RowBlock &projected, qsizetype r) const

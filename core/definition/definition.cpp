@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "definition/definition.h"
+
+#include "definition/canonicaljson.h"
+#include "definition/jsoncheck.h"
+
+#include "util/textmatch.h"
+
+#include <QCryptographicHash>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QRegularExpression>
+
+namespace Sluice {
+
+using namespace Internal;
+
+namespace DefinitionKeys {
+
+QStringList sync()
+{
+    return {QStringLiteral("sluice"),      QStringLiteral("name"),    QStringLiteral("owner"),
+            QStringLiteral("purpose"),     QStringLiteral("tier"),    QStringLiteral("source"),
+            QStringLiteral("destination"), QStringLiteral("mode"),    QStringLiteral("fields"),
+            QStringLiteral("schedule"),    QStringLiteral("rollout"), QStringLiteral("alerts")};
+}
+
+QStringList source()
+{
+    return {QStringLiteral("connection"), QStringLiteral("model"), QStringLiteral("key")};
+}
+
+QStringList destination()
+{
+    return {QStringLiteral("connection"), QStringLiteral("object"), QStringLiteral("matchField")};
+}
+
+QStringList field()
+{
+    return {QStringLiteral("from"),    QStringLiteral("to"),        QStringLiteral("transform"),
+            QStringLiteral("default"), QStringLiteral("skipNulls"), QStringLiteral("note")};
+}
+
+QStringList connectionsFile()
+{
+    return {QStringLiteral("sluice"), QStringLiteral("state"), QStringLiteral("statePassword"),
+            QStringLiteral("connections")};
+}
+
+QStringList tiers()
+{
+    return {QStringLiteral("low"), QStringLiteral("medium"), QStringLiteral("high"),
+            QStringLiteral("critical")};
+}
+
+QStringList transforms()
+{
+    return {QStringLiteral("trim"), QStringLiteral("lower"), QStringLiteral("upper"),
+            QStringLiteral("sha256")};
+}
+
+} // namespace DefinitionKeys
+
+QString syncModeName(SyncMode mode)
+{
+    switch (mode) {
+    case SyncMode::Upsert: return QStringLiteral("upsert");
+    case SyncMode::Mirror: return QStringLiteral("mirror");
+    }
+    Q_UNREACHABLE();
+    return {};
+}
+
+std::optional<SyncMode> syncModeFromName(const QString &name)
+{
+    if (name == u"upsert")
+        return SyncMode::Upsert;
+    if (name == u"mirror")
+        return SyncMode::Mirror;
+    return std::nullopt;
+}
+
+QString ValidationIssue::toString() const
+{
+    QString text = file;
+    if (line > 0) {
+        text += u':' + QString::number(line) + u':' + QString::number(column);
+    }
+    if (!path.isEmpty())
+        text += (text.isEmpty() ? QString() : QStringLiteral(": ")) + path;
+    if (!text.isEmpty())
+        text += QStringLiteral(": ");
+    return text + message;
+}
+
+bool isSecretOptionName(const QString &name)
+{
+    const QString lower = name.toLower();
+    static const QStringList exact = {QStringLiteral("password"),     QStringLiteral("secret"),
+                                      QStringLiteral("token"),        QStringLiteral("apikey"),
+                                      QStringLiteral("clientsecret"), QStringLiteral("privatekey"),
+                                      QStringLiteral("passphrase")};
+    if (exact.contains(lower))
+        return true;
+    return lower.endsWith(QStringLiteral("password")) || lower.endsWith(QStringLiteral("secret"))
+        || lower.endsWith(QStringLiteral("token")) || lower.endsWith(QStringLiteral("apikey"));
+}
+
+bool isCredentialReference(const QString &value)
+{
+    static const QRegularExpression reference(
+        QStringLiteral("^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:.+)$"));
+    return reference.match(value).hasMatch();
+}
+
+namespace {
+
+const QRegularExpression &namePattern()
+{
+    static const QRegularExpression pattern(QStringLiteral("^[a-z0-9][a-z0-9_-]*$"));
+    return pattern;
+}
+
+/** A string or an array of strings (e.g. "key", "transform"); nullopt after reporting a problem. */
+std::optional<QStringList> stringOrStringArray(const QJsonValue &value, const QString &path,
+                                               JsonChecker &checker)
+{
+    if (value.isString())
+        return QStringList{value.toString()};
+    if (!value.isArray()) {
+        checker.error(path,
+                      QStringLiteral("expected a string or an array of strings, got ")
+                          + jsonTypeName(value));
+        return std::nullopt;
+    }
+    QStringList list;
+    bool ok = true;
+    const QJsonArray items = value.toArray();
+    for (qsizetype i = 0; i < items.size(); ++i) {
+        if (checker.expectType(items.at(i), QJsonValue::String, indexPath(path, i)))
+            list.append(items.at(i).toString());
+        else
+            ok = false;
+    }
+    return ok ? std::optional<QStringList>(list) : std::nullopt;
+}
+
+std::optional<QJsonObject> optionalObject(const QJsonObject &object, const QString &key,
+                                          JsonChecker &checker)
+{
+    if (!object.contains(key))
+        return QJsonObject();
+    const QJsonValue value = object.value(key);
+    if (!checker.expectType(value, QJsonValue::Object, memberPath(QStringLiteral("$"), key)))
+        return std::nullopt;
+    return value.toObject();
+}
+
+void parseSource(const QJsonObject &root, SyncDefinition &sync, JsonChecker &checker)
+{
+    const QString path = QStringLiteral("$.source");
+    if (!checker.require(root, QStringLiteral("source"), QStringLiteral("$")))
+        return;
+    const QJsonValue value = root.value(QStringLiteral("source"));
+    if (!checker.expectType(value, QJsonValue::Object, path))
+        return;
+    const QJsonObject source = value.toObject();
+    checker.rejectUnknownKeys(source, DefinitionKeys::source(), path);
+    sync.source.connection = checker.string(source, QStringLiteral("connection"), path, true, true)
+                                 .value_or(QString());
+    sync.source.model
+        = checker.string(source, QStringLiteral("model"), path, true, true).value_or(QString());
+    if (!checker.require(source, QStringLiteral("key"), path))
+        return;
+    const QString keyPath = path + QStringLiteral(".key");
+    const std::optional<QStringList> key
+        = stringOrStringArray(source.value(QStringLiteral("key")), keyPath, checker);
+    if (!key)
+        return;
+    if (key->isEmpty()) {
+        checker.error(keyPath, QStringLiteral("the key needs at least one column"));
+        return;
+    }
+    const bool single = source.value(QStringLiteral("key")).isString();
+    for (qsizetype i = 0; i < key->size(); ++i) {
+        const QString column = key->at(i);
+        const QString columnPath = single ? keyPath : indexPath(keyPath, i);
+        if (column.trimmed().isEmpty()) {
+            checker.error(columnPath, QStringLiteral("a key column name must not be empty"));
+            continue;
+        }
+        const qsizetype first = key->indexOf(column);
+        if (first < i)
+            checker.error(columnPath,
+                          QStringLiteral("duplicate key column \"%1\" (also at %2)")
+                              .arg(column, indexPath(keyPath, first)));
+    }
+    sync.source.key = *key;
+}
+
+void parseDestination(const QJsonObject &root, SyncDefinition &sync, JsonChecker &checker)
+{
+    const QString path = QStringLiteral("$.destination");
+    if (!checker.require(root, QStringLiteral("destination"), QStringLiteral("$")))
+        return;
+    const QJsonValue value = root.value(QStringLiteral("destination"));
+    if (!checker.expectType(value, QJsonValue::Object, path))
+        return;
+    const QJsonObject destination = value.toObject();
+    checker.rejectUnknownKeys(destination, DefinitionKeys::destination(), path);
+    sync.destination.connection
+        = checker.string(destination, QStringLiteral("connection"), path, true, true)
+              .value_or(QString());
+    sync.destination.object
+        = checker.string(destination, QStringLiteral("object"), path, true, true)
+              .value_or(QString());
+    sync.destination.matchField
+        = checker.string(destination, QStringLiteral("matchField"), path, false, true)
+              .value_or(QString());
+}
+
+void parseField(const QJsonValue &value, const QString &path, FieldMapping &field,
+                JsonChecker &checker)
+{
+    if (!checker.expectType(value, QJsonValue::Object, path))
+        return;
+    const QJsonObject object = value.toObject();
+    checker.rejectUnknownKeys(object, DefinitionKeys::field(), path);
+    field.from
+        = checker.string(object, QStringLiteral("from"), path, true, true).value_or(QString());
+    field.to = checker.string(object, QStringLiteral("to"), path, true, true).value_or(QString());
+    field.note = checker.string(object, QStringLiteral("note"), path, false).value_or(QString());
+
+    if (object.contains(QStringLiteral("transform"))) {
+        const QString transformPath = path + QStringLiteral(".transform");
+        const QJsonValue transform = object.value(QStringLiteral("transform"));
+        if (const std::optional<QStringList> names
+            = stringOrStringArray(transform, transformPath, checker)) {
+            const QStringList allowed = DefinitionKeys::transforms();
+            for (qsizetype i = 0; i < names->size(); ++i) {
+                const QString name = names->at(i);
+                if (allowed.contains(name))
+                    continue;
+                const QString suggestion = closestMatch(name, allowed);
+                QString message = QStringLiteral("unknown transform \"%1\" (expected %2")
+                                      .arg(name, humanList(allowed));
+                if (!suggestion.isEmpty())
+                    message += QStringLiteral("; did you mean \"%1\"?").arg(suggestion);
+                message += u')';
+                checker.error(transform.isString() ? transformPath : indexPath(transformPath, i),
+                              message);
+            }
+            field.transforms = *names;
+        }
+    }
+    if (object.contains(QStringLiteral("default"))) {
+        const QJsonValue defaultValue = object.value(QStringLiteral("default"));
+        if (defaultValue.isString() || defaultValue.isDouble() || defaultValue.isBool())
+            field.defaultValue = defaultValue;
+        else
+            checker.error(path + QStringLiteral(".default"),
+                          QStringLiteral("expected a string, number or boolean, got ")
+                              + jsonTypeName(defaultValue));
+    }
+    if (object.contains(QStringLiteral("skipNulls"))) {
+        const QJsonValue skipNulls = object.value(QStringLiteral("skipNulls"));
+        if (checker.expectType(skipNulls, QJsonValue::Bool, path + QStringLiteral(".skipNulls")))
+            field.skipNulls = skipNulls.toBool();
+        if (field.skipNulls && field.defaultValue)
+            checker.error(
+                path + QStringLiteral(".skipNulls"),
+                QStringLiteral(
+                    "has no effect together with \"default\" (a null becomes the default)"));
+    }
+}
+
+void parseFields(const QJsonObject &root, SyncDefinition &sync, JsonChecker &checker)
+{
+    const QString path = QStringLiteral("$.fields");
+    if (!checker.require(root, QStringLiteral("fields"), QStringLiteral("$")))
+        return;
+    const QJsonValue value = root.value(QStringLiteral("fields"));
+    if (!checker.expectType(value, QJsonValue::Array, path))
+        return;
+    const QJsonArray items = value.toArray();
+    if (items.isEmpty()) {
+        checker.error(path, QStringLiteral("at least one field mapping is required"));
+        return;
+    }
+    QMap<QString, qsizetype> seenTo;
+    for (qsizetype i = 0; i < items.size(); ++i) {
+        const QString itemPath = indexPath(path, i);
+        FieldMapping field;
+        parseField(items.at(i), itemPath, field, checker);
+        if (!field.to.isEmpty()) {
+            const QString toPath = itemPath + QStringLiteral(".to");
+            if (const auto it = seenTo.constFind(field.to); it != seenTo.constEnd()) {
+                checker.error(
+                    toPath,
+                    QStringLiteral("duplicate destination field \"%1\" (also at %2)")
+                        .arg(field.to, indexPath(path, it.value()) + QStringLiteral(".to")));
+            } else {
+                seenTo.insert(field.to, i);
+            }
+            if (!sync.destination.matchField.isEmpty() && field.to == sync.destination.matchField)
+                checker.error(
+                    toPath,
+                    QStringLiteral("\"%1\" is the match field (destination.matchField); it is "
+                                   "written from the key automatically, do not map it")
+                        .arg(field.to));
+        }
+        sync.fields.append(field);
+    }
+}
+
+} // namespace
+
+std::optional<SyncDefinition> parseSyncDefinition(const QByteArray &json, const QString &file,
+                                                  QList<ValidationIssue> *issues)
+{
+    JsonChecker checker(file, issues);
+    const std::optional<QJsonObject> parsed = checker.parseObject(json);
+    if (!parsed)
+        return std::nullopt;
+    const QJsonObject &root = *parsed;
+    const QString rootPath = QStringLiteral("$");
+
+    SyncDefinition sync;
+    sync.file = file;
+    checker.rejectUnknownKeys(root, DefinitionKeys::sync(), rootPath, true);
+    checker.formatVersion(root);
+
+    if (const std::optional<QString> name
+        = checker.string(root, QStringLiteral("name"), rootPath, true)) {
+        sync.name = *name;
+        if (!namePattern().match(*name).hasMatch()) {
+            checker.error(
+                QStringLiteral("$.name"),
+                QStringLiteral(
+                    "\"%1\" is not a valid name (lowercase letters, digits, \"-\" and \"_\", "
+                    "starting with a letter or digit)")
+                    .arg(*name));
+        } else if (!file.isEmpty()) {
+            const QString fileName = QFileInfo(file).fileName();
+            const QString baseName = fileName.endsWith(QStringLiteral(".json"))
+                ? fileName.left(fileName.size() - 5)
+                : fileName;
+            if (baseName != *name)
+                checker.error(
+                    QStringLiteral("$.name"),
+                    QStringLiteral(
+                        "name \"%1\" does not match the file name \"%2\" (expected \"%3\")")
+                        .arg(*name, fileName, baseName));
+        }
+    }
+    sync.owner = checker.string(root, QStringLiteral("owner"), rootPath, false).value_or(QString());
+    sync.purpose
+        = checker.string(root, QStringLiteral("purpose"), rootPath, false).value_or(QString());
+    if (root.contains(QStringLiteral("tier"))) {
+        if (const auto tier = checker.choice(root, QStringLiteral("tier"), rootPath,
+                                             DefinitionKeys::tiers(), QStringLiteral("tier")))
+            sync.tier = *tier;
+    }
+    if (root.contains(QStringLiteral("mode"))) {
+        if (const auto mode = checker.choice(root, QStringLiteral("mode"), rootPath,
+                                             {QStringLiteral("upsert"), QStringLiteral("mirror")},
+                                             QStringLiteral("mode")))
+            sync.mode = *syncModeFromName(*mode);
+    }
+    parseSource(root, sync, checker);
+    parseDestination(root, sync, checker);
+    parseFields(root, sync, checker);
+    sync.schedule
+        = optionalObject(root, QStringLiteral("schedule"), checker).value_or(QJsonObject());
+    sync.rollout = optionalObject(root, QStringLiteral("rollout"), checker).value_or(QJsonObject());
+    sync.alerts = optionalObject(root, QStringLiteral("alerts"), checker).value_or(QJsonObject());
+    for (auto it = root.begin(); it != root.end(); ++it) {
+        if (it.key().startsWith(QStringLiteral("x-")))
+            sync.extra.insert(it.key(), it.value());
+    }
+    if (checker.errorCount() > 0)
+        return std::nullopt;
+    return sync;
+}
+
+QByteArray SyncDefinition::toCanonicalJson() const
+{
+    JsonNode root = JsonNode::object();
+    root.add(QStringLiteral("sluice"), QJsonValue(formatVersion));
+    root.add(QStringLiteral("name"), QJsonValue(name));
+    if (!owner.isEmpty())
+        root.add(QStringLiteral("owner"), QJsonValue(owner));
+    if (!purpose.isEmpty())
+        root.add(QStringLiteral("purpose"), QJsonValue(purpose));
+    root.add(QStringLiteral("tier"), QJsonValue(tier.isEmpty() ? QStringLiteral("low") : tier));
+
+    JsonNode sourceNode = JsonNode::object();
+    sourceNode.add(QStringLiteral("connection"), QJsonValue(source.connection));
+    sourceNode.add(QStringLiteral("model"), QJsonValue(source.model));
+    sourceNode.add(QStringLiteral("key"), QJsonValue(QJsonArray::fromStringList(source.key)));
+    root.add(QStringLiteral("source"), std::move(sourceNode));
+
+    JsonNode destinationNode = JsonNode::object();
+    destinationNode.add(QStringLiteral("connection"), QJsonValue(destination.connection));
+    destinationNode.add(QStringLiteral("object"), QJsonValue(destination.object));
+    if (!destination.matchField.isEmpty())
+        destinationNode.add(QStringLiteral("matchField"), QJsonValue(destination.matchField));
+    root.add(QStringLiteral("destination"), std::move(destinationNode));
+
+    root.add(QStringLiteral("mode"), QJsonValue(syncModeName(mode)));
+
+    JsonNode fieldsNode = JsonNode::array();
+    for (const FieldMapping &field : fields) {
+        JsonNode fieldNode = JsonNode::object();
+        fieldNode.add(QStringLiteral("from"), QJsonValue(field.from));
+        fieldNode.add(QStringLiteral("to"), QJsonValue(field.to));
+        if (field.transforms.size() == 1)
+            fieldNode.add(QStringLiteral("transform"), QJsonValue(field.transforms.first()));
+        else if (field.transforms.size() > 1)
+            fieldNode.add(QStringLiteral("transform"),
+                          QJsonValue(QJsonArray::fromStringList(field.transforms)));
+        if (field.defaultValue)
+            fieldNode.add(QStringLiteral("default"), *field.defaultValue);
+        if (field.skipNulls)
+            fieldNode.add(QStringLiteral("skipNulls"), QJsonValue(true));
+        if (!field.note.isEmpty())
+            fieldNode.add(QStringLiteral("note"), QJsonValue(field.note));
+        fieldsNode.append(std::move(fieldNode));
+    }
+    root.add(QStringLiteral("fields"), std::move(fieldsNode));
+
+    if (!schedule.isEmpty())
+        root.add(QStringLiteral("schedule"), QJsonValue(schedule));
+    if (!rollout.isEmpty())
+        root.add(QStringLiteral("rollout"), QJsonValue(rollout));
+    if (!alerts.isEmpty())
+        root.add(QStringLiteral("alerts"), QJsonValue(alerts));
+    QStringList extraKeys = extra.keys();
+    std::sort(extraKeys.begin(), extraKeys.end());
+    for (const QString &key : std::as_const(extraKeys))
+        root.add(key, extra.value(key));
+    return root.toCanonicalJson();
+}
+
+QString SyncDefinition::contentHash() const
+{
+    return QString::fromLatin1(
+        QCryptographicHash::hash(toCanonicalJson(), QCryptographicHash::Sha256).toHex());
+}
+
+} // namespace Sluice

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "definition/definition.h"
+
+#include <QList>
+#include <QMainWindow>
+#include <QMap>
+
+#include <memory>
+
+class QAction;
+class QLabel;
+class QListWidget;
+class QMenu;
+class QProgressBar;
+class QSettings;
+class QStackedWidget;
+
+namespace Sluice {
+
+class ConnectionsPage;
+class EmptyState;
+class RegistryPage;
+
+/**
+ * The console's shell: a sidebar of pages, the pages themselves, and a status bar
+ * showing what the engine is doing. It owns the open workspace; pages are told
+ * when it changes (workspaceChanged) and read it through workspace().
+ *
+ * Later views plug in with setPageWidget(); long work reports through
+ * beginActivity()/endActivity() so the status bar shows it.
+ */
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+
+public:
+    enum class Page {
+        Registry,
+        Mapping,
+        Runs,
+        Rejections,
+        Reconciliation,
+        RecordHistory,
+        Connections,
+    };
+    Q_ENUM(Page)
+    static constexpr int PageCount = 7;
+
+    explicit MainWindow(QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    /** Loads the workspace in directory on the thread pool; the result arrives as workspaceChanged(). */
+    void openWorkspace(const QString &directory);
+    /** Creates connections.json and syncs/ in directory (which must not be a workspace yet), then opens it. */
+    bool createWorkspace(const QString &directory, QString *errorMessage = nullptr);
+    /** Reopens the last workspace of the previous session, if there was one and it still exists. */
+    bool restoreLastWorkspace();
+    void reloadWorkspace();
+
+    /** The open workspace, or nullptr (none open, or still loading the first one). */
+    [[nodiscard]] const Workspace *workspace() const { return m_workspace.get(); }
+    [[nodiscard]] QList<ValidationIssue> workspaceIssues() const { return m_issues; }
+    [[nodiscard]] bool isLoading() const { return m_loadGeneration != m_finishedGeneration; }
+
+    [[nodiscard]] Page currentPage() const;
+    void setCurrentPage(Page page);
+    /** Stable, file-name friendly id: registry, mapping, runs, rejections, reconciliation, record-history, connections. */
+    [[nodiscard]] static QString pageId(Page page);
+    [[nodiscard]] static QString pageTitle(Page page);
+    /** Replaces the content of a page (the header with title and summary stays). Takes ownership. */
+    void setPageWidget(Page page, QWidget *widget);
+    [[nodiscard]] QWidget *pageWidget(Page page) const;
+
+    [[nodiscard]] RegistryPage *registryPage() const { return m_registry; }
+    [[nodiscard]] QListWidget *navigation() const { return m_navigation; }
+
+    /** Shows text and a busy indicator in the status bar until endActivity(id). */
+    int beginActivity(const QString &text);
+    void endActivity(int id);
+    [[nodiscard]] bool isBusy() const { return !m_activities.isEmpty(); }
+
+    [[nodiscard]] QStringList recentWorkspaces() const;
+    static constexpr int MaxRecentWorkspaces = 8;
+
+    /** The settings store of the console: organisation "Sluice", application "Sluice". */
+    static std::unique_ptr<QSettings> settings();
+
+Q_SIGNALS:
+    /** A workspace finished loading (workspace() is set), or was closed (workspace() is null). */
+    void workspaceChanged();
+    /** Every load attempt ends with this, successful or not. */
+    void workspaceLoadFinished(bool ok);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+    void changeEvent(QEvent *event) override;
+
+private:
+    struct LoadOutcome;
+
+    void createActions();
+    void createPages();
+    void createStatusBar();
+    void readSettings();
+    void writeSettings() const;
+    void addRecentWorkspace(const QString &directory);
+    void rebuildRecentMenu();
+    void applyLoadOutcome(const LoadOutcome &outcome);
+    void updateWindowTitle();
+    void updateIdleStatus();
+    void updateStatusBar();
+    void updatePlaceholders();
+    void updateThemedIcons();
+    void chooseWorkspaceToOpen();
+    void chooseWorkspaceToCreate();
+    void showAbout();
+
+    QListWidget *m_navigation = nullptr;
+    QStackedWidget *m_pages = nullptr;
+    QList<QWidget *> m_pageBodies;            ///< one per page, the part under the header
+    QList<QLabel *> m_pageSummaries;
+    QMap<Page, EmptyState *> m_placeholders;  ///< pages that have nothing to show yet
+    RegistryPage *m_registry = nullptr;
+    ConnectionsPage *m_connections = nullptr;
+
+    QAction *m_openAction = nullptr;
+    QAction *m_newAction = nullptr;
+    QAction *m_reloadAction = nullptr;
+    QAction *m_quitAction = nullptr;
+    QMenu *m_recentMenu = nullptr;
+    QList<QAction *> m_pageActions;
+
+    QLabel *m_statusLabel = nullptr;
+    QProgressBar *m_busyIndicator = nullptr;
+    QMap<int, QString> m_activities;
+    int m_nextActivity = 1;
+    int m_loadActivity = 0;
+
+    std::shared_ptr<const Workspace> m_workspace;
+    QList<ValidationIssue> m_issues;
+    QString m_loadingDirectory;
+    quint64 m_loadGeneration = 0;
+    quint64 m_finishedGeneration = 0;
+};
+
+} // namespace Sluice

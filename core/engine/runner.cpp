@@ -462,6 +462,8 @@ void RunImpl::plan()
         example.key = p.keyText(s.diff.kept, r);
         example.kind = old ? QStringLiteral("changed") : QStringLiteral("added");
         for (int i = 0; i < p.fieldCount(); ++i) {
+            if (s.definition.fields[i].skipNulls && s.diff.kept.value(r, keys + i).isNull())
+                continue; // not sent, so not a change
             const QByteArrayView now = s.diff.kept.field(r, keys + i);
             std::optional<QByteArray> before;
             if (old) {
@@ -597,6 +599,8 @@ Result<void> RunImpl::push()
             // Field-level audit: what changed, old → new.
             QList<AuditEntry> audit;
             for (int f = 0; f < p.fieldCount(); ++f) {
+                if (s.definition.fields[f].skipNulls && s.diff.kept.value(r, p.keyCount() + f).isNull())
+                    continue; // skipNulls: not sent, the destination keeps its value
                 const QByteArray now = s.diff.kept.field(r, p.keyCount() + f).toByteArray();
                 std::optional<QByteArray> before;
                 if (old) {

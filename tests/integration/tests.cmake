@@ -1,3 +1,4 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 include(integration/sources_tests.cmake)
 include(integration/engine_tests.cmake)
+include(integration/cli_tests.cmake)

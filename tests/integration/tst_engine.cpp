@@ -416,8 +416,8 @@ private slots:
         writeFile(env.root() + QStringLiteral("/connections.json"),
                   QJsonDocument(QJsonObject{{QStringLiteral("sluice"), 1}, {QStringLiteral("connections"), connections}}).toJson());
         QStringList fields;
-        for (const QString &c : {u"b", u"i2", u"i4", u"i8", u"f4", u"f8", u"n", u"t", u"vc", u"d", u"ts", u"tz", u"j", u"jb"})
-            fields.append(QStringLiteral(R"({"from": "%1", "to": "%1"})").arg(c));
+        for (const char *c : {"b", "i2", "i4", "i8", "f4", "f8", "n", "t", "vc", "d", "ts", "tz", "j", "jb"})
+            fields.append(QStringLiteral(R"({"from": "%1", "to": "%1"})").arg(QLatin1StringView(c)));
         QDir(env.root()).mkpath(QStringLiteral("syncs"));
         writeFile(env.root() + QStringLiteral("/syncs/accounts.json"),
                   QStringLiteral(R"({"sluice": 1, "name": "accounts",

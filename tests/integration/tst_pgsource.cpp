@@ -109,7 +109,7 @@ void TestPgSource::initTestCase()
         INSERT INTO every_type VALUES
           (1, true, -32768, 2147483647, -9223372036854775808, 0.1, 0.1,
            1234567890123456789012345678.1234567890,
-           E'tab\there\nnew line\\back\\slash \r\b\f\v é ✓ 😀', 'short', '2024-02-29',
+           E'tab\there\nnew line\\back\\slash \r\b\f\013 é ✓ 😀', 'short', '2024-02-29',
            '2026-01-05 10:00:00.123456', '2026-01-05 15:30:00+05:30',
            '{"a": [1, 2.50]}', '{"b": 1, "a": [1, 2.50]}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'),
           (2, false, 0, 0, 0, 'NaN', '-0', -0.0000000001, '', '', '1900-01-01',

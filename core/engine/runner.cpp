@@ -513,6 +513,7 @@ Result<QList<RecordResult>> RunImpl::sendWithRetry(bool remove, const QList<OutR
         pending.append(i);
     QElapsedTimer budget;
     budget.start();
+    qint64 retryAfterMs = -1;
     for (int attempt = 1; !pending.isEmpty(); ++attempt) {
         QList<OutRecord> batch;
         for (int i : pending)
@@ -526,6 +527,7 @@ Result<QList<RecordResult>> RunImpl::sendWithRetry(bool remove, const QList<OutR
         if (!answer) {
             if (!answer.error().isTransient() || !mayRetry)
                 return fail(answer.error());
+            retryAfterMs = answer.error().retryAfterMs;
             qCInfo(lcEngine) << "batch failed, retrying:" << answer.error().toString();
         } else {
             if (answer->size() != batch.size())
@@ -535,17 +537,27 @@ Result<QList<RecordResult>> RunImpl::sendWithRetry(bool remove, const QList<OutR
                 const int i = pending[j];
                 attempts[i] = attempt;
                 results[i] = (*answer)[j];
-                if (!results[i].ok && results[i].error.isTransient() && mayRetry)
+                if (!results[i].ok && results[i].error.isTransient() && mayRetry) {
                     retry.append(i);
+                    retryAfterMs = std::max(retryAfterMs, results[i].error.retryAfterMs);
+                }
             }
             pending = retry; // only the transient failures go again
             if (pending.isEmpty())
                 break;
         }
-        // Full jitter: sleep = random(0, min(cap, base · 2^attempt)).
+        // Full jitter: sleep = random(0, min(cap, base · 2^attempt)); a Retry-After is honoured first.
         const qint64 ceiling = std::min<qint64>(s.options.backoffCapMs,
                                                 s.options.backoffBaseMs * (qint64(1) << std::min(attempt, 20)));
-        const qint64 sleepMs = QRandomGenerator::global()->bounded(ceiling + 1);
+        qint64 sleepMs = QRandomGenerator::global()->bounded(ceiling + 1);
+        sleepMs = std::max(sleepMs, retryAfterMs);
+        retryAfterMs = -1;
+        // Waiting past the retry budget would only delay the same outcome.
+        if (sleepMs > s.options.retryBudgetSeconds * 1000LL - budget.elapsed()) {
+            if (!answer)
+                return fail(answer.error());
+            break;
+        }
         QThread::msleep(static_cast<unsigned long>(sleepMs));
     }
     return results;

@@ -44,6 +44,7 @@ struct Error
     RejectionCategory category = RejectionCategory::Internal;
     QString code;    ///< the destination's / database's own code (SQLSTATE, HTTP status, UNABLE_TO_LOCK_ROW)
     QString message; ///< human readable, never contains a secret
+    qint64 retryAfterMs = -1; ///< the destination's Retry-After, when it sent one; -1 = none
 
     [[nodiscard]] bool isTransient() const { return Sluice::isTransient(category); }
     /** "category [code]: message" */

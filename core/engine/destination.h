@@ -11,6 +11,7 @@
 #include <QStringList>
 
 #include <functional>
+#include <optional>
 #include <memory>
 #include <utility>
 
@@ -93,6 +94,19 @@ struct DestinationLimits
     double requestsPerSecond = 0;   ///< 0 = unlimited
     bool supportsRemove = true;
     bool supportsFetch = true;
+    qint64 dailyLimit = 0;          ///< calls per rolling day for the credential; 0 = none known
+    /**
+     * Identity of the credential whose daily budget these calls draw on, shared by every
+     * sync using it (e.g. "salesforce:https://acme.my.salesforce.com:<client id>"); empty = no budget.
+     */
+    QString budgetKey;
+};
+
+/** API usage as the destination last reported it (Sforce-Limit-Info, X-HubSpot-RateLimit-Daily…). */
+struct BudgetReport
+{
+    qint64 used = -1;  ///< calls used in the current window, -1 unknown
+    qint64 limit = -1; ///< the window's allowance, -1 unknown
 };
 
 /**
@@ -120,6 +134,8 @@ public:
                                                              const QList<Value> &matchValues) = 0;
     /** Calls made so far (for run summaries and budgets). */
     [[nodiscard]] virtual qint64 callCount() const { return 0; }
+    /** The daily budget as the destination last reported it in a response, if it reports one. */
+    [[nodiscard]] virtual std::optional<BudgetReport> budgetReport() const { return std::nullopt; }
 };
 
 using DestinationFactory = std::function<Result<std::unique_ptr<Destination>>(

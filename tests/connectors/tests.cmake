@@ -5,3 +5,7 @@ sluice_add_test(tst_sqlitedestination SOURCES connectors/tst_sqlitedestination.c
     LIBS Sluice::Core sluice_connector_sqlite Qt6::Sql)
 sluice_add_test(tst_jsonldestination SOURCES connectors/tst_jsonldestination.cpp
     LIBS Sluice::Core sluice_connector_jsonl)
+
+foreach(http_connector salesforce hubspot braze zendesk slack webhook audience)
+    include(connectors/${http_connector}_tests.cmake)
+endforeach()

@@ -90,9 +90,14 @@ bool HttpEmulator::start(quint16 port)
         return true;
     m_thread.start();
     bool ok = false;
+    // The QThread object itself lives in the caller's thread: run the setup through a context
+    // object that lives in the emulator thread (invoking on &m_thread would deadlock).
+    auto *context = new QObject;
+    context->moveToThread(&m_thread);
     QMetaObject::invokeMethod(
-        &m_thread,
-        [&] {
+        context,
+        [&, context] {
+            context->deleteLater();
             m_server = new QTcpServer;
             QObject::connect(m_server, &QTcpServer::newConnection, m_server, [this] { onNewConnection(); });
             ok = m_server->listen(QHostAddress::LocalHost, port);
@@ -106,13 +111,17 @@ void HttpEmulator::stop()
 {
     if (!m_thread.isRunning())
         return;
-    QMetaObject::invokeMethod(
-        &m_thread,
-        [&] {
-            delete m_server;
-            m_server = nullptr;
-        },
-        Qt::BlockingQueuedConnection);
+    if (m_server) {
+        QTcpServer *server = m_server;
+        QMetaObject::invokeMethod(
+            server,
+            [&, server] {
+                server->close();
+                server->deleteLater(); // destroyed when the thread finishes
+                m_server = nullptr;
+            },
+            Qt::BlockingQueuedConnection);
+    }
     m_thread.quit();
     m_thread.wait();
 }

@@ -80,6 +80,7 @@ private:
     void serve(class QTcpSocket *socket);
 
     QThread m_thread;
+    QObject *m_context = nullptr; ///< lives in m_thread: work is invoked on it
     QTcpServer *m_server = nullptr;
     quint16 m_port = 0;
     mutable QMutex m_logMutex;

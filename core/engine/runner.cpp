@@ -61,6 +61,7 @@ struct RunState
     std::unordered_map<quint64, std::optional<quint64>> indexChanges; // key hash → new row hash, nullopt = gone
     QString owner;
     bool locked = false;
+    qint64 recordedCalls = 0; // calls already added to the API budget
 };
 
 QJsonObject payloadJson(const OutRecord &record)
@@ -112,6 +113,11 @@ QJsonObject RunSummary::toJson(bool plan) const
                                     {QStringLiteral("fields"), changes}});
         }
         out.insert(QStringLiteral("examples"), list);
+        if (budget.limit >= 0)
+            out.insert(QStringLiteral("budget"), QJsonObject{{QStringLiteral("limit"), budget.limit},
+                                                             {QStringLiteral("used"), budget.used},
+                                                             {QStringLiteral("remaining"), budget.limit - budget.used},
+                                                             {QStringLiteral("reserve"), budget.reserve}});
         return out;
     }
     out.insert(QStringLiteral("run"), runId);
@@ -251,6 +257,9 @@ private:
     Result<void> push();
     Result<void> removeOrForget();
     Result<void> commit(BatchCommit &batch);
+    Result<void> updateBudget();
+    Result<void> checkBudget(qint64 forecast, bool beforeFirstWrite);
+    qint64 writeCallForecast() const;
     Result<QList<RecordResult>> sendWithRetry(bool remove, const QList<OutRecord> &records, QList<int> &attempts);
     OutRecord outRecord(qsizetype keptRow) const;
     const SnapshotRow *oldRow(qsizetype keptRow) const;
@@ -495,12 +504,69 @@ void RunImpl::plan()
             }
         }
     }
+    s.summary.estimatedCalls = calls() + writeCallForecast();
+    (void)updateBudget();
+}
+
+qint64 RunImpl::writeCallForecast() const
+{
     const qint64 batch = std::max(1, s.destination->limits().maxBatch);
     const qint64 writes = s.diff.kept.rowCount();
-    qint64 estimate = calls() + (writes + batch - 1) / batch;
+    qint64 estimate = (writes + batch - 1) / batch;
     if (s.definition.mode == SyncMode::Mirror)
         estimate += (s.summary.counts.removed + batch - 1) / batch;
-    s.summary.estimatedCalls = estimate;
+    return estimate;
+}
+
+Result<void> RunImpl::updateBudget()
+{
+    if (!s.destination)
+        return {};
+    const DestinationLimits limits = s.destination->limits();
+    if (limits.budgetKey.isEmpty())
+        return {};
+    const auto report = s.destination->budgetReport();
+    const qint64 delta = calls() - s.recordedCalls;
+    auto budget = m_store.recordApiUsage(limits.budgetKey, delta, report ? report->used : -1, report ? report->limit : -1);
+    if (!budget)
+        return fail(budget.error());
+    s.recordedCalls = calls();
+    RunSummary::Budget &b = s.summary.budget;
+    b.key = limits.budgetKey;
+    b.used = budget->used;
+    b.limit = budget->limit >= 0 ? budget->limit : (limits.dailyLimit > 0 ? limits.dailyLimit : -1);
+    if (b.limit >= 0) {
+        const ConnectionDef *connection = m_workspace.connection(s.definition.destination.connection);
+        const double percent = connection ? connection->options.value(QStringLiteral("budgetReservePercent")).toDouble(10) : 10;
+        b.reserve = static_cast<qint64>(std::ceil(b.limit * std::clamp(percent, 0.0, 100.0) / 100.0));
+    }
+    return {};
+}
+
+Result<void> RunImpl::checkBudget(qint64 forecast, bool beforeFirstWrite)
+{
+    if (auto r = updateBudget(); !r)
+        return r;
+    const auto &b = s.summary.budget;
+    if (b.limit < 0)
+        return {};
+    const qint64 available = b.limit - b.used - b.reserve;
+    if (forecast <= available)
+        return {};
+    const QString what = beforeFirstWrite
+                             ? QStringLiteral("this run needs about %1 call(s) but only %2 remain before the reserve; nothing was written")
+                                   .arg(forecast)
+                                   .arg(std::max<qint64>(0, available))
+                             : QStringLiteral("stopped at a batch boundary before the reserve is touched; %1 call(s) still to go, "
+                                              "committed batches are kept")
+                                   .arg(forecast);
+    return fail(Error{RejectionCategory::Internal, QStringLiteral("budget"),
+                      QStringLiteral("API budget of %1: %2 of %3 calls used today, %4 kept in reserve for other integrations: %5")
+                          .arg(b.key)
+                          .arg(b.used)
+                          .arg(b.limit)
+                          .arg(b.reserve)
+                          .arg(what)});
 }
 
 Result<QList<RecordResult>> RunImpl::sendWithRetry(bool remove, const QList<OutRecord> &records, QList<int> &attempts)
@@ -577,7 +643,12 @@ Result<void> RunImpl::commit(BatchCommit &batch)
         ++s.generation;
     crashPoint("after_commit");
     report(m_state.phase);
-    return m_store.renewLock(s.definition.name, s.owner, s.options.lockTtlSeconds);
+    if (auto r = m_store.renewLock(s.definition.name, s.owner, s.options.lockTtlSeconds); !r)
+        return r;
+    // Never burn the shared daily budget to zero: stop at this batch boundary if the rest would eat the reserve.
+    const qint64 batchSize = std::max(1, s.destination->limits().maxBatch);
+    const qint64 left = m_state.recordsTotal - m_state.recordsPushed;
+    return checkBudget(left > 0 ? (left + batchSize - 1) / batchSize : 0, false);
 }
 
 Result<void> RunImpl::push()
@@ -781,6 +852,8 @@ Result<void> RunImpl::execute()
         plan();
         return {};
     }
+    if (auto r = checkBudget(writeCallForecast(), true); !r)
+        return r;
     if (auto r = push(); !r)
         return r;
     if (auto r = removeOrForget(); !r)
@@ -809,6 +882,8 @@ Result<void> RunImpl::execute()
 
 void RunImpl::finish(RunStatus status, const QString &error)
 {
+    if (!s.options.dryRun)
+        (void)updateBudget(); // every call counts against the shared budget, failed runs' too
     s.summary.status = status;
     s.summary.error = error;
     s.summary.counts.calls = calls();

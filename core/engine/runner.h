@@ -55,6 +55,12 @@ struct RunSummary
     qint64 estimatedCalls = 0;          ///< plan: destination calls the run would make
     QMap<QString, qint64> fieldChanges; ///< plan: destination field → rows whose value changes
     QList<PlanExample> examples;
+    /** The credential's daily API budget when known (limit -1 = unknown). */
+    struct Budget
+    {
+        QString key;
+        qint64 limit = -1, used = 0, reserve = 0;
+    } budget;
 
     /** The CLI's JSON contract: run --json / plan --json. */
     [[nodiscard]] QJsonObject toJson(bool plan) const;

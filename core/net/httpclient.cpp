@@ -4,6 +4,7 @@
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QHash>
+#include <QRegularExpression>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
@@ -81,8 +82,12 @@ qint64 parseRetryAfter(const QByteArray &value, const QDateTime &now)
     const double seconds = v.toDouble(&ok);
     if (ok)
         return seconds < 0 ? -1 : static_cast<qint64>(seconds * 1000);
-    // HTTP-date (IMF-fixdate, RFC 7231): "Wed, 21 Oct 2015 07:28:00 GMT".
-    QDateTime when = QDateTime::fromString(QString::fromLatin1(v), Qt::RFC2822Date);
+    // HTTP-date (IMF-fixdate, RFC 7231): "Wed, 21 Oct 2015 07:28:00 GMT". Qt's RFC 2822 parser
+    // wants a numeric offset, so the zone names HTTP allows are rewritten first.
+    QString date = QString::fromLatin1(v);
+    if (date.endsWith(QLatin1String(" GMT")) || date.endsWith(QLatin1String(" UTC")))
+        date = date.chopped(4) + QLatin1String(" +0000");
+    QDateTime when = QDateTime::fromString(date, Qt::RFC2822Date);
     if (!when.isValid())
         return -1;
     return std::max<qint64>(0, now.msecsTo(when));
@@ -270,6 +275,16 @@ HttpClient::~HttpClient() = default;
 
 QByteArray HttpClient::redact(QByteArray text) const
 {
+    // Credential-bearing members in JSON and form bodies, whatever their value (a token
+    // response is captured before the authenticator knows the token it carries).
+    static const QRegularExpression jsonSecret(
+        QStringLiteral(R"RX(("(?:access_token|refresh_token|id_token|client_secret|password|api_key|apiKey|token|secret)"\s*:\s*)"[^"]*")RX"));
+    static const QRegularExpression formSecret(
+        QStringLiteral(R"RX(((?:^|&)(?:client_secret|password|refresh_token|access_token)=)[^&]*)RX"));
+    QString s = QString::fromUtf8(text);
+    s.replace(jsonSecret, QStringLiteral("\\1\"[redacted]\""));
+    s.replace(formSecret, QStringLiteral("\\1[redacted]"));
+    text = s.toUtf8();
     if (!m_auth)
         return text;
     for (const QString &secret : m_auth->secrets()) {
@@ -306,7 +321,8 @@ Result<HttpResponse> HttpClient::sendRaw(const HttpRequest &request)
     response.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     for (const auto &pair : reply->rawHeaderPairs())
         response.headers.append({pair.first, pair.second});
-    response.body = reply->readAll();
+    if (reply->isOpen())
+        response.body = reply->readAll();
     const QNetworkReply::NetworkError networkError = reply->error();
     const QString errorString = reply->errorString();
     reply->deleteLater();

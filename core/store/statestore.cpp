@@ -200,6 +200,16 @@ CREATE TABLE locks (
     expires_at BIGINT NOT NULL
 );
 )SQL",
+    // 2: the daily API budget per credential, shared by every sync using it
+    R"SQL(
+CREATE TABLE api_budget (
+    key TEXT PRIMARY KEY,
+    used BIGINT NOT NULL DEFAULT 0,
+    budget_limit BIGINT NOT NULL DEFAULT -1,
+    window_start TEXT NOT NULL,
+    reported_at TEXT
+);
+)SQL",
 };
 
 constexpr int s_migrationCount = sizeof s_migrations / sizeof *s_migrations;
@@ -908,6 +918,58 @@ Result<void> StateStore::commitBatch(const BatchCommit &batch)
     if (!db.commit())
         return abort(QStringLiteral("commit batch"), db.lastError());
     return {};
+}
+
+// API budget ---------------------------------------------------------------------------
+
+Result<ApiBudget> StateStore::apiBudget(const QString &key)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("SELECT used, budget_limit, window_start, reported_at FROM api_budget WHERE key = ?"));
+    q.addBindValue(key);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read API budget"), q.lastError()));
+    ApiBudget budget;
+    budget.key = key;
+    const QDateTime nowUtc = QDateTime::currentDateTimeUtc();
+    if (q.next()) {
+        budget.used = q.value(0).toLongLong();
+        budget.limit = q.value(1).toLongLong();
+        budget.windowStart = parseTime(q.value(2));
+        budget.reportedAt = parseTime(q.value(3));
+    }
+    if (!budget.windowStart.isValid() || budget.windowStart.secsTo(nowUtc) >= 86400) {
+        budget.windowStart = nowUtc;
+        budget.used = 0;
+    }
+    return budget;
+}
+
+Result<ApiBudget> StateStore::recordApiUsage(const QString &key, qint64 calls, qint64 reportedUsed, qint64 reportedLimit)
+{
+    auto budget = apiBudget(key);
+    if (!budget)
+        return budget;
+    budget->used += calls;
+    if (reportedUsed >= 0) {
+        budget->used = reportedUsed;
+        budget->reportedAt = QDateTime::currentDateTimeUtc();
+    }
+    if (reportedLimit >= 0)
+        budget->limit = reportedLimit;
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("INSERT INTO api_budget (key, used, budget_limit, window_start, reported_at) VALUES (?, ?, ?, ?, ?) "
+                             "ON CONFLICT (key) DO UPDATE SET used = excluded.used, budget_limit = excluded.budget_limit, "
+                             "window_start = excluded.window_start, reported_at = excluded.reported_at"));
+    q.addBindValue(key);
+    q.addBindValue(budget->used);
+    q.addBindValue(budget->limit);
+    q.addBindValue(budget->windowStart.toString(Qt::ISODateWithMs));
+    q.addBindValue(budget->reportedAt.isValid() ? QVariant(budget->reportedAt.toString(Qt::ISODateWithMs))
+                                                : QVariant(QMetaType(QMetaType::QString)));
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("record API usage"), q.lastError()));
+    return budget;
 }
 
 // Audit --------------------------------------------------------------------------------

@@ -108,6 +108,16 @@ struct DefinitionVersion
     QDateTime createdAt;
 };
 
+/** A credential's daily API budget as Sluice knows it (shared by every sync using the credential). */
+struct ApiBudget
+{
+    QString key;
+    qint64 used = 0;           ///< calls counted in the current window (ours, or the destination's report)
+    qint64 limit = -1;         ///< the window's allowance when known, else -1
+    QDateTime windowStart;     ///< our own 24 h window (used when the destination reports nothing)
+    QDateTime reportedAt;      ///< when the destination last reported its usage
+};
+
 struct SyncEntry
 {
     QString name;
@@ -195,6 +205,16 @@ public:
 
     /** Applies one acknowledged batch atomically; bumps the sync's snapshot generation. */
     [[nodiscard]] Result<void> commitBatch(const BatchCommit &batch);
+
+    // API budget --------------------------------------------------------------
+    /** The budget of a credential key; a fresh window when the last one is older than 24 h. */
+    [[nodiscard]] Result<ApiBudget> apiBudget(const QString &key);
+    /**
+     * Adds calls to the key's usage; when the destination reported its own usage
+     * (reportedUsed/limit ≥ 0) that report replaces our count.
+     */
+    [[nodiscard]] Result<ApiBudget> recordApiUsage(const QString &key, qint64 calls, qint64 reportedUsed = -1,
+                                                   qint64 reportedLimit = -1);
 
     // Audit, rejections, dead letters -----------------------------------------
     /** Audit entries of one key (or destination id), newest first. */

@@ -7,5 +7,7 @@ sluice_add_test(tst_jsonldestination SOURCES connectors/tst_jsonldestination.cpp
     LIBS Sluice::Core sluice_connector_jsonl)
 
 foreach(http_connector salesforce hubspot braze zendesk slack webhook audience)
-    include(connectors/${http_connector}_tests.cmake)
+    if(TARGET sluice_connector_${http_connector} AND EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/connectors/tst_${http_connector}.cpp)
+        include(connectors/${http_connector}_tests.cmake)
+    endif()
 endforeach()

@@ -62,6 +62,7 @@ struct RunState
     QString owner;
     bool locked = false;
     qint64 recordedCalls = 0; // calls already added to the API budget
+    QString definitionHash;   // computed once: serialising the definition per audit row would dominate a run
 };
 
 QJsonObject payloadJson(const OutRecord &record)
@@ -698,7 +699,7 @@ Result<void> RunImpl::push()
                 e.key = record.key;
                 e.destinationId = result.ok ? result.destinationId : (old ? old->destinationId : QString());
                 e.field = p.fieldNames()[f];
-                e.definitionHash = s.definition.contentHash();
+                e.definitionHash = s.definitionHash;
                 e.oldValue = before;
                 e.newValue = now;
                 if (result.ok) {
@@ -798,7 +799,7 @@ Result<void> RunImpl::removeOrForget()
                     e.key = row.key;
                     e.destinationId = row.destinationId;
                     e.field = field;
-                    e.definitionHash = s.definition.contentHash();
+                    e.definitionHash = s.definitionHash;
                     e.oldValue = encoded;
                     e.result = QStringLiteral("deleted");
                     batch.audit.append(e);
@@ -829,8 +830,9 @@ Result<void> RunImpl::removeOrForget()
 Result<void> RunImpl::execute()
 {
     const SyncDefinition &def = s.definition;
+    s.definitionHash = def.contentHash();
     if (!s.options.dryRun) {
-        auto recorded = m_store.recordDefinition(def.name, def.toCanonicalJson(), def.contentHash(), s.options.author);
+        auto recorded = m_store.recordDefinition(def.name, def.toCanonicalJson(), s.definitionHash, s.options.author);
         if (!recorded)
             return recorded;
         s.owner = StateStore::processOwner();
@@ -839,7 +841,7 @@ Result<void> RunImpl::execute()
             return locked;
         s.locked = true;
         (void)m_store.markInterruptedRuns(def.name);
-        auto runId = m_store.startRun(def.name, def.contentHash(), s.options.trigger);
+        auto runId = m_store.startRun(def.name, s.definitionHash, s.options.trigger);
         if (!runId)
             return fail(runId.error());
         s.summary.runId = *runId;

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The demo from a clean checkout: install what is missing, build, create the demo
-# workspace (50k accounts in a SQLite warehouse, a SQLite CRM with validation rules, a
-# JSON Lines export), plan and run its syncs, drift 1% of the warehouse and run again,
-# then open the console when a display is present.
+# workspace (50k accounts in a SQLite warehouse; a SQLite "CRM" and a Salesforce emulator
+# whose validation rules reject a few rows; a JSON Lines export), plan and run its syncs,
+# drift 1% of the warehouse and run again, then open the console when a display is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh
@@ -11,25 +11,36 @@ bash tools/build.sh
 cli=build/app/sluice-cli
 ws=${SLUICE_DEMO_DIR:-$PWD/demo-workspace}
 
-"$cli" demo --out "$ws"
+# The Salesforce-style emulator: a local org with validation rules and a few locked rows.
+emulator_log=$(mktemp)
+build/tests/support/emulator/sluice-emulator salesforce --demo >"$emulator_log" &
+emulator_pid=$!
+trap 'kill $emulator_pid 2>/dev/null || true; rm -f "$emulator_log"' EXIT
+for _ in $(seq 50); do grep -q listening "$emulator_log" && break; sleep 0.1; done
+salesforce_url=$(sed -n 's/^listening on //p' "$emulator_log")
+export SLUICE_DEMO_SALESFORCE_SECRET=sluice-demo-secret   # the emulator's demo client secret
+
+"$cli" demo --out "$ws" --salesforce-url "$salesforce_url"
 "$cli" validate --workspace "$ws"
-for sync in account-health-to-crm marketing-consent-export; do
+# Exit code 2 = partial: the destinations reject a few rows on purpose.
+for sync in account-health-to-crm account-health-to-salesforce marketing-consent-export; do
   echo; echo "== plan $sync"; "$cli" plan --workspace "$ws" "$sync"
-  echo; echo "== run $sync"; "$cli" run --workspace "$ws" "$sync" || true   # 2 = partial: the CRM rejects a few rows on purpose
+  echo; echo "== run $sync"; "$cli" run --workspace "$ws" "$sync" || true
 done
-echo; echo "== run again on unchanged data (zero writes)"
-"$cli" run --workspace "$ws" account-health-to-crm || true
+echo; echo "== run again on unchanged data (zero writes; rejected rows are retried)"
+"$cli" run --workspace "$ws" account-health-to-salesforce || true
 echo; echo "== 1% of the warehouse drifts, then plan and run"
 "$cli" demo --out "$ws" --drift 0.01
-"$cli" plan --workspace "$ws" account-health-to-crm
-"$cli" run --workspace "$ws" account-health-to-crm || true
-echo; echo "== rejections (the CRM's validation rules)"
-"$cli" rejections --workspace "$ws" account-health-to-crm | head -n 12
-echo; echo "== history of account 1"
-"$cli" history --workspace "$ws" account-health-to-crm --key 1 | head -n 12
+"$cli" plan --workspace "$ws" account-health-to-salesforce
+"$cli" run --workspace "$ws" account-health-to-salesforce || true
+echo; echo "== rejections (the destinations' own codes and messages)"
+"$cli" rejections --workspace "$ws" account-health-to-salesforce | head -n 12
+echo; echo "== history of account 17 (locked twice in Salesforce, retried)"
+"$cli" history --workspace "$ws" account-health-to-salesforce --key 17 | head -n 12
 
 if [[ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]]; then
-  exec build/app/sluice "$ws"
+  build/app/sluice "$ws"
 else
   echo; echo "No display: open the console later with  build/app/sluice $ws"
+  echo "(start build/tests/support/emulator/sluice-emulator salesforce --demo first to sync to Salesforce again)"
 fi

@@ -58,7 +58,8 @@ const char *s_usage = R"(usage: sluice-cli COMMAND [OPTIONS]
   rejections --workspace DIR SYNC [--run N] [--json]
   export     --workspace DIR --out DIR                 definitions, canonical JSON
   import     --workspace DIR FILE...
-  demo       --out DIR [--rows N] [--drift FRACTION]   generate the demo workspace (or change a share of it)
+  demo       --out DIR [--rows N] [--drift FRACTION] [--salesforce-url URL]
+                                                       generate the demo workspace (or change a share of it)
 
 Secrets are references (env:NAME, file:PATH); they never appear in output.
 )";
@@ -556,7 +557,9 @@ int demo(const QStringList &args)
                {{QStringLiteral("out"), QStringLiteral("Where to create the demo workspace."), QStringLiteral("DIR")},
                 {QStringLiteral("rows"), QStringLiteral("Accounts to generate."), QStringLiteral("N"), QStringLiteral("50000")},
                 {QStringLiteral("drift"), QStringLiteral("Instead of creating: change this fraction of an existing demo's accounts."),
-                 QStringLiteral("FRACTION")}}))
+                 QStringLiteral("FRACTION")},
+                {QStringLiteral("salesforce-url"), QStringLiteral("Also sync to a Salesforce emulator at this URL (sluice-emulator salesforce --demo)."),
+                 QStringLiteral("URL")}}))
         return Usage;
     const QString outDir = inv.parser.value(QStringLiteral("out"));
     if (outDir.isEmpty()) {
@@ -573,7 +576,8 @@ int demo(const QStringList &args)
         out() << QStringLiteral("changed the health score of %1 account(s) in %2/warehouse.db\n").arg(*changed).arg(outDir);
         return Ok;
     }
-    auto created = createDemoWorkspace(outDir, inv.parser.value(QStringLiteral("rows")).toInt());
+    auto created = createDemoWorkspace(outDir, inv.parser.value(QStringLiteral("rows")).toInt(),
+                                       inv.parser.value(QStringLiteral("salesforce-url")));
     if (!created) {
         err() << created.error().message << "\n";
         return Failed;

@@ -5,6 +5,7 @@
 
 #include <QDate>
 #include <QDir>
+#include <QJsonObject>
 #include <QFile>
 #include <QRandomGenerator>
 #include <QSqlDatabase>
@@ -102,6 +103,11 @@ Result<void> copyResource(const QString &resource, const QString &target)
 
 Result<void> createDemoWorkspace(const QString &directory, int rows)
 {
+    return createDemoWorkspace(directory, rows, {});
+}
+
+Result<void> createDemoWorkspace(const QString &directory, int rows, const QString &salesforceUrl)
+{
     initDemoResources();
     QDir dir(directory);
     if (dir.exists() && !dir.isEmpty() && !QFileInfo::exists(dir.filePath(QStringLiteral("warehouse.db"))))
@@ -124,6 +130,26 @@ Result<void> createDemoWorkspace(const QString &directory, int rows)
             return copied;
     }
 
+    if (!salesforceUrl.isEmpty()) {
+        auto copied = copyResource(QStringLiteral(":/demo/syncs/account-health-to-salesforce.json"),
+                                   dir.filePath(QStringLiteral("syncs/account-health-to-salesforce.json")));
+        if (!copied)
+            return copied;
+        QList<ValidationIssue> issues;
+        auto workspace = loadWorkspace(dir.absolutePath(), &issues);
+        if (!workspace)
+            return fail(workspace.error());
+        ConnectionDef salesforce;
+        salesforce.name = QStringLiteral("salesforce");
+        salesforce.type = QStringLiteral("salesforce");
+        salesforce.options = QJsonObject{{QStringLiteral("loginUrl"), salesforceUrl},
+                                         {QStringLiteral("clientId"), QStringLiteral("sluice-demo-client")},
+                                         {QStringLiteral("clientSecret"), QStringLiteral("env:SLUICE_DEMO_SALESFORCE_SECRET")}};
+        workspace->connections.insert(salesforce.name, salesforce);
+        auto written = writeFileAtomically(dir.filePath(QStringLiteral("connections.json")), connectionsToCanonicalJson(*workspace));
+        if (!written)
+            return written;
+    }
     {
         Connection crm(dir.filePath(QStringLiteral("crm.db")));
         QSqlDatabase db = crm.db();

@@ -18,6 +18,13 @@ namespace Sluice {
  */
 [[nodiscard]] Result<void> createDemoWorkspace(const QString &directory, int rows);
 
+/**
+ * As above, plus a "salesforce" connection to a Salesforce emulator at salesforceUrl
+ * (`sluice-emulator salesforce --demo`) and the account-health-to-salesforce sync, whose
+ * client secret is read from the SLUICE_DEMO_SALESFORCE_SECRET environment variable.
+ */
+[[nodiscard]] Result<void> createDemoWorkspace(const QString &directory, int rows, const QString &salesforceUrl);
+
 /** Changes about fraction of the demo warehouse's accounts (health scores), as a day of drift. */
 [[nodiscard]] Result<int> driftDemoWarehouse(const QString &directory, double fraction, quint32 seed);
 

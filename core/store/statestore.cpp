@@ -214,6 +214,32 @@ CREATE TABLE api_budget (
 
 constexpr int s_migrationCount = sizeof s_migrations / sizeof *s_migrations;
 
+// Multi-row INSERT in chunks: one statement per chunk instead of one per row (a first sync
+// writes a snapshot row and an audit row per field for every record).
+template<typename Rows, typename Bind>
+bool insertRows(QSqlDatabase &db, const QString &head, const QString &tail, int columns, const Rows &rows, Bind bind,
+                QSqlError *error)
+{
+    constexpr qsizetype chunk = 64;
+    const QString tuple = QLatin1Char('(') + QStringList(columns, QStringLiteral("?")).join(QLatin1Char(',')) + QLatin1Char(')');
+    QSqlQuery q(db);
+    qsizetype prepared = -1;
+    for (qsizetype begin = 0; begin < rows.size(); begin += chunk) {
+        const qsizetype n = std::min(chunk, rows.size() - begin);
+        if (n != prepared) {
+            q.prepare(head + QStringList(n, tuple).join(QLatin1Char(',')) + tail);
+            prepared = n;
+        }
+        for (qsizetype i = begin; i < begin + n; ++i)
+            bind(q, rows[i]);
+        if (!q.exec()) {
+            *error = q.lastError();
+            return false;
+        }
+    }
+    return true;
+}
+
 bool processAlive(qint64 pid)
 {
     if (pid <= 0)
@@ -803,24 +829,24 @@ Result<void> StateStore::commitBatch(const BatchCommit &batch)
     const QString at = now();
     QSqlQuery q(db);
 
-    if (!batch.upserted.isEmpty()) {
-        q.prepare(QStringLiteral("INSERT INTO snapshot (sync, key, key_hash, row_hash, payload, destination_id, run_id, updated_at) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sync, key) DO UPDATE SET "
-                                 "key_hash = excluded.key_hash, row_hash = excluded.row_hash, payload = excluded.payload, "
-                                 "destination_id = excluded.destination_id, run_id = excluded.run_id, updated_at = excluded.updated_at"));
-        for (const SnapshotRow &row : batch.upserted) {
-            q.addBindValue(batch.sync);
-            q.addBindValue(row.key);
-            q.addBindValue(toSigned(row.keyHash));
-            q.addBindValue(toSigned(row.rowHash));
-            q.addBindValue(QString::fromUtf8(payloadToJson(row.payload)));
-            q.addBindValue(row.destinationId);
-            q.addBindValue(batch.runId);
-            q.addBindValue(at);
-            if (!q.exec())
-                return abort(QStringLiteral("write snapshot"), q.lastError());
-        }
-    }
+    QSqlError insertError;
+    if (!insertRows(db, QStringLiteral("INSERT INTO snapshot (sync, key, key_hash, row_hash, payload, destination_id, run_id, updated_at) VALUES "),
+                    QStringLiteral(" ON CONFLICT (sync, key) DO UPDATE SET key_hash = excluded.key_hash, row_hash = excluded.row_hash, "
+                                   "payload = excluded.payload, destination_id = excluded.destination_id, run_id = excluded.run_id, "
+                                   "updated_at = excluded.updated_at"),
+                    8, batch.upserted,
+                    [&](QSqlQuery &q, const SnapshotRow &row) {
+                        q.addBindValue(batch.sync);
+                        q.addBindValue(row.key);
+                        q.addBindValue(toSigned(row.keyHash));
+                        q.addBindValue(toSigned(row.rowHash));
+                        q.addBindValue(QString::fromUtf8(payloadToJson(row.payload)));
+                        q.addBindValue(row.destinationId);
+                        q.addBindValue(batch.runId);
+                        q.addBindValue(at);
+                    },
+                    &insertError))
+        return abort(QStringLiteral("write snapshot"), insertError);
     if (!batch.removedKeys.isEmpty()) {
         q.prepare(QStringLiteral("DELETE FROM snapshot WHERE sync = ? AND key = ?"));
         for (const QString &key : batch.removedKeys) {
@@ -830,27 +856,26 @@ Result<void> StateStore::commitBatch(const BatchCommit &batch)
                 return abort(QStringLiteral("delete snapshot"), q.lastError());
         }
     }
-    if (!batch.audit.isEmpty()) {
-        q.prepare(QStringLiteral("INSERT INTO audit (run_id, sync, key, destination_id, field, definition_hash, old_value, "
-                                 "new_value, result, category, code, message, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-        for (const AuditEntry &e : batch.audit) {
-            q.addBindValue(batch.runId);
-            q.addBindValue(batch.sync);
-            q.addBindValue(e.key);
-            q.addBindValue(e.destinationId);
-            q.addBindValue(e.field);
-            q.addBindValue(e.definitionHash);
-            q.addBindValue(optionalBytes(e.oldValue));
-            q.addBindValue(optionalBytes(e.newValue));
-            q.addBindValue(e.result);
-            q.addBindValue(e.category);
-            q.addBindValue(e.code);
-            q.addBindValue(e.message);
-            q.addBindValue(at);
-            if (!q.exec())
-                return abort(QStringLiteral("write audit"), q.lastError());
-        }
-    }
+    if (!insertRows(db, QStringLiteral("INSERT INTO audit (run_id, sync, key, destination_id, field, definition_hash, old_value, "
+                                       "new_value, result, category, code, message, at) VALUES "),
+                    QString(), 13, batch.audit,
+                    [&](QSqlQuery &q, const AuditEntry &e) {
+                        q.addBindValue(batch.runId);
+                        q.addBindValue(batch.sync);
+                        q.addBindValue(e.key);
+                        q.addBindValue(e.destinationId);
+                        q.addBindValue(e.field);
+                        q.addBindValue(e.definitionHash);
+                        q.addBindValue(optionalBytes(e.oldValue));
+                        q.addBindValue(optionalBytes(e.newValue));
+                        q.addBindValue(e.result);
+                        q.addBindValue(e.category);
+                        q.addBindValue(e.code);
+                        q.addBindValue(e.message);
+                        q.addBindValue(at);
+                    },
+                    &insertError))
+        return abort(QStringLiteral("write audit"), insertError);
     if (!batch.rejections.isEmpty()) {
         q.prepare(QStringLiteral("INSERT INTO rejections (run_id, sync, key, category, code, message, payload, attempts, at) "
                                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));

@@ -5,7 +5,9 @@
 #include "demo.h"
 #include "engine/destination.h"
 #include "engine/runner.h"
+#include "engine/schemadrift.h"
 #include "registry.h"
+#include "serve.h"
 #include "store/statestore.h"
 #include "value/value.h"
 
@@ -56,10 +58,14 @@ const char *s_usage = R"(usage: sluice-cli COMMAND [OPTIONS]
   history    --workspace DIR SYNC --key KEY [--json]   every write to that record, newest first
   runs       --workspace DIR SYNC [--json]
   rejections --workspace DIR SYNC [--run N] [--json]
-  export     --workspace DIR --out DIR                 definitions, canonical JSON
+  export     --workspace DIR --out DIR [--pin-schema]  definitions, canonical JSON; --pin-schema describes
+                                                       each destination and writes its schema lock
   import     --workspace DIR FILE...
   demo       --out DIR [--rows N] [--drift FRACTION] [--salesforce-url URL]
                                                        generate the demo workspace (or change a share of it)
+  next       --workspace DIR [--json]                 each sync's schedule and next run (UTC and its zone)
+  serve      --workspace DIR [--concurrency N] [--once] [--tick SECONDS]
+                                                       run due syncs until SIGTERM (--once: what is due now)
 
 Secrets are references (env:NAME, file:PATH); they never appear in output.
 )";
@@ -453,16 +459,64 @@ int rejections(const QStringList &args)
 int exportDefinitions(const QStringList &args)
 {
     Invocation inv;
-    if (!parse(QStringLiteral("export"), args, inv, {{QStringLiteral("out"), QStringLiteral("Output folder."), QStringLiteral("DIR")}}))
+    if (!parse(QStringLiteral("export"), args, inv,
+               {{QStringLiteral("out"), QStringLiteral("Output folder."), QStringLiteral("DIR")},
+                {QStringLiteral("pin-schema"),
+                 QStringLiteral("Describe each destination and write the schema lock (\"destinationSchema\").")}}))
         return Usage;
     const QString outDir = inv.parser.value(QStringLiteral("out"));
     if (outDir.isEmpty()) {
-        err() << "usage: sluice-cli export --workspace DIR --out DIR\n";
+        err() << "usage: sluice-cli export --workspace DIR --out DIR [--pin-schema]\n";
         return Usage;
     }
     auto workspace = loadValid(inv.workspaceDir);
     if (!workspace)
         return Failed;
+    if (inv.parser.isSet(QStringLiteral("pin-schema"))) {
+        // Describe everything first: nothing is written unless every lock could be taken.
+        DestinationRegistry registry;
+        registerBuiltinConnectors(registry);
+        QStringList problems;
+        for (SyncDefinition &d : workspace->syncs) {
+            const ConnectionDef *connection = workspace->connection(d.destination.connection);
+            auto destination = registry.open(*connection, workspace->root); // validated above: it exists
+            if (!destination) {
+                problems.append(QStringLiteral("%1: $.destination.connection: %2").arg(d.file, destination.error().message));
+                continue;
+            }
+            auto schema = (*destination)->describe(d.destination.object);
+            if (!schema) {
+                problems.append(QStringLiteral("%1: $.destination.object: cannot describe \"%2\": %3")
+                                    .arg(d.file, d.destination.object, schema.error().message));
+                continue;
+            }
+            if (schema->openSchema) {
+                d.destinationSchema.reset(); // an open schema accepts any field: nothing to pin
+                out() << QStringLiteral("%1: %2 accepts any field, no schema to pin\n").arg(d.name, d.destination.object);
+                continue;
+            }
+            QStringList missing;
+            SchemaLock lock = lockFromSchema(d, *schema, &missing);
+            if (!missing.isEmpty()) {
+                problems += missing;
+                continue;
+            }
+            if (d.destinationSchema && *d.destinationSchema == lock) {
+                out() << QStringLiteral("%1: schema unchanged\n").arg(d.name);
+            } else {
+                for (const QString &line : compareWithLock(d, *schema))
+                    out() << QStringLiteral("%1: accepting: %2\n").arg(d.name, line);
+                out() << QStringLiteral("%1: pinned %2 field(s) of %3\n").arg(d.name).arg(lock.fields.size()).arg(d.destination.object);
+            }
+            d.destinationSchema = std::move(lock);
+        }
+        if (!problems.isEmpty()) {
+            for (const QString &problem : std::as_const(problems))
+                err() << problem << "\n";
+            err() << "nothing exported: a schema lock pins existing fields only\n";
+            return Failed;
+        }
+    }
     if (!QDir().mkpath(outDir + QStringLiteral("/syncs"))) {
         err() << QStringLiteral("cannot create %1/syncs\n").arg(outDir);
         return Failed;
@@ -618,6 +672,10 @@ int runCommand(const QStringList &arguments)
         return importDefinitions(rest);
     if (command == u"demo")
         return demo(rest);
+    if (command == u"next") // issue 6: scheduling (serve.cpp)
+        return nextRuns(rest);
+    if (command == u"serve")
+        return serve(rest);
     err() << "sluice-cli: unknown command \"" << command << "\"\n\n" << s_usage;
     return Usage;
 }

@@ -11,6 +11,8 @@
 #include <QJsonArray>
 #include <QRegularExpression>
 
+#include <cmath>
+
 namespace Sluice {
 
 using namespace Internal;
@@ -22,7 +24,20 @@ QStringList sync()
     return {QStringLiteral("sluice"),      QStringLiteral("name"),    QStringLiteral("owner"),
             QStringLiteral("purpose"),     QStringLiteral("tier"),    QStringLiteral("source"),
             QStringLiteral("destination"), QStringLiteral("mode"),    QStringLiteral("fields"),
-            QStringLiteral("schedule"),    QStringLiteral("rollout"), QStringLiteral("alerts")};
+            QStringLiteral("schedule"),    QStringLiteral("rollout"), QStringLiteral("alerts"),
+            QStringLiteral("destinationSchema")};
+}
+
+QStringList schemaLock()
+{
+    return {QStringLiteral("object"), QStringLiteral("fields")};
+}
+
+QStringList lockedField()
+{
+    return {QStringLiteral("type"),     QStringLiteral("required"),   QStringLiteral("readOnly"),
+            QStringLiteral("length"),   QStringLiteral("picklist"),   QStringLiteral("externalId"),
+            QStringLiteral("unique")};
 }
 
 QStringList source()
@@ -313,6 +328,91 @@ void parseFields(const QJsonObject &root, SyncDefinition &sync, JsonChecker &che
     }
 }
 
+void parseLockedField(const QJsonValue &value, const QString &path, LockedField &field,
+                      JsonChecker &checker)
+{
+    if (!checker.expectType(value, QJsonValue::Object, path))
+        return;
+    const QJsonObject object = value.toObject();
+    checker.rejectUnknownKeys(object, DefinitionKeys::lockedField(), path);
+    field.type = checker.string(object, QStringLiteral("type"), path, true).value_or(QString());
+    const auto flag = [&](const QString &key, bool &out) {
+        if (!object.contains(key))
+            return;
+        const QJsonValue v = object.value(key);
+        if (checker.expectType(v, QJsonValue::Bool, memberPath(path, key)))
+            out = v.toBool();
+    };
+    flag(QStringLiteral("required"), field.required);
+    flag(QStringLiteral("readOnly"), field.readOnly);
+    flag(QStringLiteral("externalId"), field.externalId);
+    flag(QStringLiteral("unique"), field.unique);
+    if (object.contains(QStringLiteral("length"))) {
+        const QString lengthPath = memberPath(path, QStringLiteral("length"));
+        const QJsonValue v = object.value(QStringLiteral("length"));
+        if (checker.expectType(v, QJsonValue::Double, lengthPath)) {
+            const double d = v.toDouble();
+            if (d != std::trunc(d) || d < 0 || d > 2147483647.0)
+                checker.error(lengthPath,
+                              QStringLiteral("expected a whole number of characters from 0 to "
+                                             "2147483647 (omit it when unbounded), got %1")
+                                  .arg(QString::number(d)));
+            else
+                field.length = static_cast<int>(d);
+        }
+    }
+    if (object.contains(QStringLiteral("picklist"))) {
+        const QString picklistPath = memberPath(path, QStringLiteral("picklist"));
+        const QJsonValue v = object.value(QStringLiteral("picklist"));
+        if (checker.expectType(v, QJsonValue::Array, picklistPath)) {
+            const QJsonArray items = v.toArray();
+            for (qsizetype i = 0; i < items.size(); ++i) {
+                const QString itemPath = indexPath(picklistPath, i);
+                if (!checker.expectType(items.at(i), QJsonValue::String, itemPath))
+                    continue;
+                const QString item = items.at(i).toString();
+                if (field.picklist.contains(item))
+                    checker.error(itemPath, QStringLiteral("duplicate picklist value \"%1\"").arg(item));
+                else
+                    field.picklist.append(item);
+            }
+        }
+    }
+}
+
+void parseSchemaLock(const QJsonObject &root, SyncDefinition &sync, JsonChecker &checker)
+{
+    const QString key = QStringLiteral("destinationSchema");
+    if (!root.contains(key))
+        return;
+    const QString path = QStringLiteral("$.destinationSchema");
+    const QJsonValue value = root.value(key);
+    if (!checker.expectType(value, QJsonValue::Object, path))
+        return;
+    const QJsonObject object = value.toObject();
+    checker.rejectUnknownKeys(object, DefinitionKeys::schemaLock(), path);
+    SchemaLock lock;
+    lock.object = checker.string(object, QStringLiteral("object"), path, true, true).value_or(QString());
+    if (checker.require(object, QStringLiteral("fields"), path)) {
+        const QString fieldsPath = path + QStringLiteral(".fields");
+        const QJsonValue fields = object.value(QStringLiteral("fields"));
+        if (checker.expectType(fields, QJsonValue::Object, fieldsPath)) {
+            const QJsonObject members = fields.toObject();
+            for (auto it = members.begin(); it != members.end(); ++it) {
+                const QString fieldPath = memberPath(fieldsPath, it.key());
+                if (it.key().trimmed().isEmpty()) {
+                    checker.error(fieldPath, QStringLiteral("a field name must not be empty"));
+                    continue;
+                }
+                LockedField field;
+                parseLockedField(it.value(), fieldPath, field, checker);
+                lock.fields.insert(it.key(), field);
+            }
+        }
+    }
+    sync.destinationSchema = lock;
+}
+
 } // namespace
 
 std::optional<SyncDefinition> parseSyncDefinition(const QByteArray &json, const QString &file,
@@ -374,6 +474,7 @@ std::optional<SyncDefinition> parseSyncDefinition(const QByteArray &json, const 
         = optionalObject(root, QStringLiteral("schedule"), checker).value_or(QJsonObject());
     sync.rollout = optionalObject(root, QStringLiteral("rollout"), checker).value_or(QJsonObject());
     sync.alerts = optionalObject(root, QStringLiteral("alerts"), checker).value_or(QJsonObject());
+    parseSchemaLock(root, sync, checker);
     for (auto it = root.begin(); it != root.end(); ++it) {
         if (it.key().startsWith(QStringLiteral("x-")))
             sync.extra.insert(it.key(), it.value());
@@ -435,6 +536,33 @@ QByteArray SyncDefinition::toCanonicalJson() const
         root.add(QStringLiteral("rollout"), QJsonValue(rollout));
     if (!alerts.isEmpty())
         root.add(QStringLiteral("alerts"), QJsonValue(alerts));
+    if (destinationSchema) {
+        JsonNode lockNode = JsonNode::object();
+        lockNode.add(QStringLiteral("object"), QJsonValue(destinationSchema->object));
+        JsonNode lockFields = JsonNode::object();
+        for (auto it = destinationSchema->fields.cbegin(); it != destinationSchema->fields.cend();
+             ++it) { // QMap: sorted by name
+            const LockedField &f = it.value();
+            JsonNode fieldNode = JsonNode::object();
+            fieldNode.add(QStringLiteral("type"), QJsonValue(f.type));
+            if (f.required)
+                fieldNode.add(QStringLiteral("required"), QJsonValue(true));
+            if (f.readOnly)
+                fieldNode.add(QStringLiteral("readOnly"), QJsonValue(true));
+            if (f.length >= 0)
+                fieldNode.add(QStringLiteral("length"), QJsonValue(f.length));
+            if (!f.picklist.isEmpty())
+                fieldNode.add(QStringLiteral("picklist"),
+                              QJsonValue(QJsonArray::fromStringList(f.picklist)));
+            if (f.externalId)
+                fieldNode.add(QStringLiteral("externalId"), QJsonValue(true));
+            if (f.unique)
+                fieldNode.add(QStringLiteral("unique"), QJsonValue(true));
+            lockFields.add(it.key(), std::move(fieldNode));
+        }
+        lockNode.add(QStringLiteral("fields"), std::move(lockFields));
+        root.add(QStringLiteral("destinationSchema"), std::move(lockNode));
+    }
     QStringList extraKeys = extra.keys();
     std::sort(extraKeys.begin(), extraKeys.end());
     for (const QString &key : std::as_const(extraKeys))

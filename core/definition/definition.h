@@ -46,6 +46,37 @@ enum class SyncMode {
 QString syncModeName(SyncMode mode);
 std::optional<SyncMode> syncModeFromName(const QString &name);
 
+/**
+ * One destination field as the reviewer saw it when the schema was pinned
+ * ("destinationSchema" → "fields" → name). Mirrors FieldSpec minus label and valueType.
+ */
+struct LockedField
+{
+    QString type;          ///< the destination's own type name, as describe() reported it
+    bool required = false;
+    bool readOnly = false;
+    int length = -1;       ///< -1: unbounded (omitted in JSON)
+    QStringList picklist;  ///< empty: unrestricted (omitted in JSON)
+    bool externalId = false;
+    bool unique = false;
+
+    friend bool operator==(const LockedField &, const LockedField &) = default;
+};
+
+/**
+ * "destinationSchema": a lockfile-style snapshot of the destination fields the mapping uses
+ * (the match field and every "to"), written by `sluice-cli export --pin-schema`. The run's
+ * preflight compares the live describe() with it (core/engine/schemadrift.h). Part of the
+ * canonical JSON, hence of contentHash(): accepting a schema change is a definition change.
+ */
+struct SchemaLock
+{
+    QString object;
+    QMap<QString, LockedField> fields; ///< destination field name → as reviewed (sorted by name)
+
+    friend bool operator==(const SchemaLock &, const SchemaLock &) = default;
+};
+
 /** A sync definition: syncs/<name>.json. */
 struct SyncDefinition
 {
@@ -62,6 +93,7 @@ struct SyncDefinition
     QJsonObject rollout;  ///< kept verbatim (issue 7)
     QJsonObject alerts;   ///< kept verbatim (issue 6)
     QJsonObject extra; ///< unknown-but-allowed keys ("x-…"), kept so a round trip loses nothing
+    std::optional<SchemaLock> destinationSchema; ///< the pinned destination schema, if any
 
     QString file; ///< path relative to the workspace root ("syncs/a.json"); not serialised
 
@@ -175,6 +207,8 @@ QStringList sync();            ///< top level of syncs/<name>.json
 QStringList source();          ///< "source"
 QStringList destination();     ///< "destination"
 QStringList field();           ///< an item of "fields"
+QStringList schemaLock();      ///< "destinationSchema"
+QStringList lockedField();     ///< a member of "destinationSchema" → "fields"
 QStringList connectionsFile(); ///< top level of connections.json
 QStringList tiers();           ///< low, medium, high, critical
 QStringList transforms();      ///< trim, lower, upper, sha256

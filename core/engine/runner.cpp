@@ -2,6 +2,7 @@
 #include "engine/runner.h"
 
 #include "diff/differ.h"
+#include "engine/schemadrift.h"
 #include "source/source.h"
 #include "util/crashpoint.h"
 #include "util/textmatch.h"
@@ -183,7 +184,7 @@ QStringList checkAgainstSystems(const Workspace &workspace, const DestinationReg
                 problems.append(QStringLiteral("%1: $.destination.object: cannot describe \"%2\": %3")
                                     .arg(def.file, def.destination.object, schema.error().message));
             else
-                problems += checkMapping(def, *schema);
+                problems += checkSchema(def, *schema); // mapping + schema lock (engine/schemadrift.cpp)
         }
     }
     if (const ConnectionDef *connection = workspace.connection(def.source.connection)) {
@@ -310,11 +311,8 @@ Result<void> RunImpl::preflight()
     }
     s.schema = *schema;
 
-    // Schema-drift preflight: stop before any write, naming every problem.
-    const QStringList problems = checkMapping(def, s.schema);
-    if (!problems.isEmpty())
-        return fail(Error{RejectionCategory::SchemaDrift, QStringLiteral("preflight"), problems.join(QLatin1Char('\n'))});
-    return {};
+    // Schema-drift preflight (engine/schemadrift.cpp): stop before any write, naming every problem.
+    return preflightSchemaDrift(def, s.schema);
 }
 
 Result<void> RunImpl::readAndDiff()
@@ -849,6 +847,9 @@ Result<void> RunImpl::execute()
     if (auto r = preflight(); !r)
         return r;
     if (auto r = readAndDiff(); !r)
+        return r;
+    // Values the changed destination schema would refuse stop the run before its first write.
+    if (auto r = checkValuesBeforeWrite(def, s.schema, *s.projection, s.diff); !r)
         return r;
     if (s.options.dryRun) {
         plan();

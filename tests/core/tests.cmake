@@ -2,3 +2,4 @@
 include(core/sources_tests.cmake)
 include(core/definition_tests.cmake)
 include(core/engine_tests.cmake)
+include(core/schemadrift_tests.cmake)

@@ -2,3 +2,4 @@
 include(integration/sources_tests.cmake)
 include(integration/engine_tests.cmake)
 include(integration/cli_tests.cmake)
+include(integration/schemadrift_tests.cmake)

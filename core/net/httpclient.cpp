@@ -42,7 +42,16 @@ bool isSecretHeader(const QByteArray &name)
            || n.contains("api-key") || n.contains("token") || n.contains("secret");
 }
 
+QMutex s_globalCaptureMutex;
+std::function<void(const HttpExchange &)> s_globalCapture;
+
 } // namespace
+
+void HttpClient::setGlobalCapture(std::function<void(const HttpExchange &)> capture)
+{
+    QMutexLocker lock(&s_globalCaptureMutex);
+    s_globalCapture = std::move(capture);
+}
 
 void HttpRequest::setHeader(const QByteArray &name, const QByteArray &value)
 {
@@ -328,7 +337,12 @@ Result<HttpResponse> HttpClient::sendRaw(const HttpRequest &request)
     reply->deleteLater();
 
     const bool transportFailure = response.status == 0 && networkError != QNetworkReply::NoError;
-    if (m_capture) {
+    std::function<void(const HttpExchange &)> global;
+    {
+        QMutexLocker lock(&s_globalCaptureMutex);
+        global = s_globalCapture;
+    }
+    if (m_capture || global) {
         for (auto &h : exchange.request.headers) {
             if (isSecretHeader(h.first))
                 h.second = "[redacted]";
@@ -343,7 +357,10 @@ Result<HttpResponse> HttpClient::sendRaw(const HttpRequest &request)
         exchange.response.body = redact(response.body);
         if (transportFailure)
             exchange.error = errorString;
-        m_capture(exchange);
+        if (m_capture)
+            m_capture(exchange);
+        if (global)
+            global(exchange);
     }
     if (transportFailure) {
         const bool timeout = networkError == QNetworkReply::OperationCanceledError || networkError == QNetworkReply::TimeoutError;

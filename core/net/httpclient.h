@@ -182,6 +182,11 @@ public:
     void setAuthenticator(std::shared_ptr<Authenticator> authenticator) { m_auth = std::move(authenticator); }
     [[nodiscard]] Authenticator *authenticator() const { return m_auth.get(); }
     void setCapture(std::function<void(const HttpExchange &)> capture) { m_capture = std::move(capture); }
+    /**
+     * A process-wide sink that sees every exchange of every client (the console's request
+     * debugger), already redacted. Called on the sending thread; pass nullptr to stop.
+     */
+    static void setGlobalCapture(std::function<void(const HttpExchange &)> capture);
 
     /** Sends with rate limiting and authentication. */
     [[nodiscard]] Result<HttpResponse> send(HttpRequest request);

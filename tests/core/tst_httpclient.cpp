@@ -183,10 +183,14 @@ private slots:
     void captureIsRedacted()
     {
         auto c = client(m_server.secret);
-        QList<HttpExchange> captured;
+        QList<HttpExchange> captured, global;
         c->setCapture([&](const HttpExchange &e) { captured.append(e); });
+        HttpClient::setGlobalCapture([&](const HttpExchange &e) { global.append(e); });
         QVERIFY(c->send(api()));
+        HttpClient::setGlobalCapture(nullptr);
         QVERIFY(captured.size() >= 2); // token + call
+        QCOMPARE(global.size(), captured.size());
+        captured += global;
         for (const HttpExchange &e : captured) {
             QVERIFY(!e.request.body.contains(m_server.secret.toUtf8()));
             QVERIFY(!e.response.body.contains(m_server.currentToken));

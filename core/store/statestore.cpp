@@ -210,6 +210,25 @@ CREATE TABLE api_budget (
     reported_at TEXT
 );
 )SQL",
+    // 3 (issue 6): the scheduler's claimed slots and the runners' heartbeats
+    R"SQL(
+CREATE TABLE schedule_state (
+    sync TEXT PRIMARY KEY,
+    last_slot TEXT NOT NULL DEFAULT '',
+    next_due TEXT,
+    resumed_run BIGINT NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE runner_heartbeats (
+    runner TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    pid BIGINT NOT NULL,
+    started_at TEXT NOT NULL,
+    beat_at TEXT NOT NULL,
+    current_sync TEXT,
+    current_run TEXT
+);
+)SQL",
 };
 
 constexpr int s_migrationCount = sizeof s_migrations / sizeof *s_migrations;
@@ -835,15 +854,15 @@ Result<void> StateStore::commitBatch(const BatchCommit &batch)
                                    "payload = excluded.payload, destination_id = excluded.destination_id, run_id = excluded.run_id, "
                                    "updated_at = excluded.updated_at"),
                     8, batch.upserted,
-                    [&](QSqlQuery &q, const SnapshotRow &row) {
-                        q.addBindValue(batch.sync);
-                        q.addBindValue(row.key);
-                        q.addBindValue(toSigned(row.keyHash));
-                        q.addBindValue(toSigned(row.rowHash));
-                        q.addBindValue(QString::fromUtf8(payloadToJson(row.payload)));
-                        q.addBindValue(row.destinationId);
-                        q.addBindValue(batch.runId);
-                        q.addBindValue(at);
+                    [&](QSqlQuery &query, const SnapshotRow &row) {
+                        query.addBindValue(batch.sync);
+                        query.addBindValue(row.key);
+                        query.addBindValue(toSigned(row.keyHash));
+                        query.addBindValue(toSigned(row.rowHash));
+                        query.addBindValue(QString::fromUtf8(payloadToJson(row.payload)));
+                        query.addBindValue(row.destinationId);
+                        query.addBindValue(batch.runId);
+                        query.addBindValue(at);
                     },
                     &insertError))
         return abort(QStringLiteral("write snapshot"), insertError);
@@ -859,20 +878,20 @@ Result<void> StateStore::commitBatch(const BatchCommit &batch)
     if (!insertRows(db, QStringLiteral("INSERT INTO audit (run_id, sync, key, destination_id, field, definition_hash, old_value, "
                                        "new_value, result, category, code, message, at) VALUES "),
                     QString(), 13, batch.audit,
-                    [&](QSqlQuery &q, const AuditEntry &e) {
-                        q.addBindValue(batch.runId);
-                        q.addBindValue(batch.sync);
-                        q.addBindValue(e.key);
-                        q.addBindValue(e.destinationId);
-                        q.addBindValue(e.field);
-                        q.addBindValue(e.definitionHash);
-                        q.addBindValue(optionalBytes(e.oldValue));
-                        q.addBindValue(optionalBytes(e.newValue));
-                        q.addBindValue(e.result);
-                        q.addBindValue(e.category);
-                        q.addBindValue(e.code);
-                        q.addBindValue(e.message);
-                        q.addBindValue(at);
+                    [&](QSqlQuery &query, const AuditEntry &e) {
+                        query.addBindValue(batch.runId);
+                        query.addBindValue(batch.sync);
+                        query.addBindValue(e.key);
+                        query.addBindValue(e.destinationId);
+                        query.addBindValue(e.field);
+                        query.addBindValue(e.definitionHash);
+                        query.addBindValue(optionalBytes(e.oldValue));
+                        query.addBindValue(optionalBytes(e.newValue));
+                        query.addBindValue(e.result);
+                        query.addBindValue(e.category);
+                        query.addBindValue(e.code);
+                        query.addBindValue(e.message);
+                        query.addBindValue(at);
                     },
                     &insertError))
         return abort(QStringLiteral("write audit"), insertError);
@@ -1094,6 +1113,184 @@ Result<QList<DeadLetter>> StateStore::deadLetters(const QString &sync, const QSt
         list.append(d);
     }
     return list;
+}
+
+// Registry overview (console) ------------------------------------------------------------
+// Added for the console's registry (ui/registry): one query for the latest run of every sync.
+
+Result<QList<RunRecord>> StateStore::latestRuns(const QList<RunStatus> &statuses)
+{
+    QString filter;
+    if (!statuses.isEmpty()) {
+        QStringList placeholders;
+        for (qsizetype i = 0; i < statuses.size(); ++i)
+            placeholders.append(QStringLiteral("?"));
+        filter = QStringLiteral(" WHERE status IN (%1)").arg(placeholders.join(u','));
+    }
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT ") + s_runColumns + QStringLiteral(" FROM runs WHERE id IN (SELECT MAX(id) FROM runs")
+              + filter + QStringLiteral(" GROUP BY sync) ORDER BY sync"));
+    for (RunStatus status : statuses)
+        q.addBindValue(runStatusName(status));
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("list the latest run of each sync"), q.lastError()));
+    QList<RunRecord> list;
+    while (q.next())
+        list.append(runFromQuery(q));
+    return list;
+}
+
+// Schedule state and runner heartbeats (issue 6) ----------------------------------------
+
+namespace {
+QString isoTime(const QDateTime &t)
+{
+    return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString();
+}
+/** Never NULL: an empty slot is stored as '' so compare-and-set can match it. */
+QString notNullText(const QString &text)
+{
+    return text.isNull() ? QStringLiteral("") : text;
+}
+QVariant nullableText(const QString &text)
+{
+    return text.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QVariant(text);
+}
+} // namespace
+
+Result<QMap<QString, ScheduleState>> StateStore::scheduleStates()
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral("SELECT sync, last_slot, next_due, resumed_run, updated_at FROM schedule_state")))
+        return fail(sqlError(QStringLiteral("read schedule state"), q.lastError()));
+    QMap<QString, ScheduleState> states;
+    while (q.next()) {
+        ScheduleState s;
+        s.sync = q.value(0).toString();
+        s.lastSlot = q.value(1).toString();
+        s.nextDue = parseTime(q.value(2));
+        s.resumedRun = q.value(3).toLongLong();
+        s.updatedAt = parseTime(q.value(4));
+        states.insert(s.sync, s);
+    }
+    return states;
+}
+
+Result<bool> StateStore::initScheduleState(const QString &sync, const QString &lastSlot, const QDateTime &nextDue)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("INSERT INTO schedule_state (sync, last_slot, next_due, resumed_run, updated_at) "
+                             "VALUES (?, ?, ?, 0, ?) ON CONFLICT (sync) DO NOTHING"));
+    q.addBindValue(sync);
+    q.addBindValue(notNullText(lastSlot));
+    q.addBindValue(nullableText(isoTime(nextDue)));
+    q.addBindValue(now());
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("create schedule state of %1").arg(sync), q.lastError()));
+    return q.numRowsAffected() == 1;
+}
+
+Result<bool> StateStore::claimScheduleSlot(const QString &sync, const QString &expectedSlot, const QString &newSlot,
+                                           const QDateTime &nextDue)
+{
+    if (auto created = initScheduleState(sync, QString(), QDateTime()); !created)
+        return fail(created.error());
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("UPDATE schedule_state SET last_slot = ?, next_due = ?, updated_at = ? "
+                             "WHERE sync = ? AND last_slot = ?"));
+    q.addBindValue(notNullText(newSlot));
+    q.addBindValue(nullableText(isoTime(nextDue)));
+    q.addBindValue(now());
+    q.addBindValue(sync);
+    q.addBindValue(notNullText(expectedSlot));
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("claim the schedule slot of %1").arg(sync), q.lastError()));
+    return q.numRowsAffected() == 1;
+}
+
+Result<bool> StateStore::claimResume(const QString &sync, qint64 runId)
+{
+    if (auto created = initScheduleState(sync, QString(), QDateTime()); !created)
+        return fail(created.error());
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("UPDATE schedule_state SET resumed_run = ?, updated_at = ? WHERE sync = ? AND resumed_run <> ?"));
+    q.addBindValue(runId);
+    q.addBindValue(now());
+    q.addBindValue(sync);
+    q.addBindValue(runId);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("claim resuming run %1").arg(runId), q.lastError()));
+    return q.numRowsAffected() == 1;
+}
+
+Result<bool> StateStore::isLockHeld(const QString &sync)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("SELECT owner, expires_at FROM locks WHERE sync = ?"));
+    q.addBindValue(sync);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read lock"), q.lastError()));
+    if (!q.next())
+        return false;
+    if (q.value(1).toLongLong() < QDateTime::currentSecsSinceEpoch())
+        return false;
+    const QStringList parts = q.value(0).toString().split(QLatin1Char(':'));
+    if (parts.size() == 3 && parts[0] == QHostInfo::localHostName() && !processAlive(parts[1].toLongLong()))
+        return false;
+    return true;
+}
+
+Result<void> StateStore::writeHeartbeat(const RunnerHeartbeat &beat)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("INSERT INTO runner_heartbeats (runner, host, pid, started_at, beat_at, current_sync, current_run) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (runner) DO UPDATE SET host = excluded.host, "
+                             "pid = excluded.pid, started_at = excluded.started_at, beat_at = excluded.beat_at, "
+                             "current_sync = excluded.current_sync, current_run = excluded.current_run"));
+    q.addBindValue(beat.runner);
+    q.addBindValue(beat.host);
+    q.addBindValue(beat.pid);
+    q.addBindValue(isoTime(beat.startedAt));
+    q.addBindValue(beat.beatAt.isValid() ? isoTime(beat.beatAt) : now());
+    q.addBindValue(nullableText(beat.currentSync));
+    q.addBindValue(nullableText(beat.currentRun));
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("write heartbeat"), q.lastError()));
+    return {};
+}
+
+Result<QList<RunnerHeartbeat>> StateStore::runnerHeartbeats()
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral("SELECT runner, host, pid, started_at, beat_at, current_sync, current_run "
+                               "FROM runner_heartbeats ORDER BY beat_at DESC")))
+        return fail(sqlError(QStringLiteral("read heartbeats"), q.lastError()));
+    QList<RunnerHeartbeat> list;
+    while (q.next()) {
+        RunnerHeartbeat b;
+        b.runner = q.value(0).toString();
+        b.host = q.value(1).toString();
+        b.pid = q.value(2).toLongLong();
+        b.startedAt = parseTime(q.value(3));
+        b.beatAt = parseTime(q.value(4));
+        b.currentSync = q.value(5).toString();
+        b.currentRun = q.value(6).toString();
+        list.append(b);
+    }
+    return list;
+}
+
+Result<void> StateStore::removeHeartbeat(const QString &runner)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("DELETE FROM runner_heartbeats WHERE runner = ?"));
+    q.addBindValue(runner);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("remove heartbeat"), q.lastError()));
+    return {};
 }
 
 } // namespace Sluice

@@ -141,6 +141,29 @@ struct BatchCommit
     QString phase;
 };
 
+// Schedule state and runner heartbeats (issue 6) ----------------------------------------
+
+/** The scheduler's claim per sync: the slot last run (a UTC time, or "after:a=12,b=15"). */
+struct ScheduleState
+{
+    QString sync;
+    QString lastSlot;       ///< empty: never claimed
+    QDateTime nextDue;      ///< informational (the scheduler recomputes it from the schedule)
+    qint64 resumedRun = 0;  ///< the interrupted run last claimed for resumption
+    QDateTime updatedAt;
+};
+
+/** A `sluice-cli serve` process, as it last reported itself. */
+struct RunnerHeartbeat
+{
+    QString runner; ///< host:pid:random (StateStore::processOwner())
+    QString host;
+    qint64 pid = 0;
+    QDateTime startedAt, beatAt;
+    QString currentSync; ///< comma-separated syncs running now (empty when idle)
+    QString currentRun;  ///< their run ids, comma-separated
+};
+
 /**
  * The state store: Qt Sql over SQLite (default) or PostgreSQL, with versioned
  * migrations. An instance owns one QSqlDatabase connection and must be used from the
@@ -222,6 +245,34 @@ public:
                                                     int limit = 1000);
     [[nodiscard]] Result<QList<RejectionEntry>> rejections(const QString &sync, qint64 runId = 0);
     [[nodiscard]] Result<QList<DeadLetter>> deadLetters(const QString &sync, const QString &status = {});
+
+    // Registry overview (console) -------------------------------------------------
+    /**
+     * The newest run of every sync that has one, in one query (GROUP BY sync over the
+     * runs_sync index): the registry's "last run" columns without a query per row.
+     * statuses: only runs in one of these states (e.g. {Succeeded, Partial} for
+     * freshness); empty = any state, running included.
+     */
+    [[nodiscard]] Result<QList<RunRecord>> latestRuns(const QList<RunStatus> &statuses = {});
+
+    // Schedule state and runner heartbeats (issue 6) -----------------------------
+    [[nodiscard]] Result<QMap<QString, ScheduleState>> scheduleStates();
+    /** Creates a sync's row unless it exists; true when created. */
+    [[nodiscard]] Result<bool> initScheduleState(const QString &sync, const QString &lastSlot, const QDateTime &nextDue);
+    /**
+     * Compare-and-set: moves last_slot from expectedSlot to newSlot (and next_due). True only
+     * for the one caller that won, so two runners sharing a store run a slot once.
+     */
+    [[nodiscard]] Result<bool> claimScheduleSlot(const QString &sync, const QString &expectedSlot,
+                                                 const QString &newSlot, const QDateTime &nextDue);
+    /** Claims resuming interrupted run runId; true only once per run id. */
+    [[nodiscard]] Result<bool> claimResume(const QString &sync, qint64 runId);
+    /** True while a live owner holds an unexpired run lock on sync. */
+    [[nodiscard]] Result<bool> isLockHeld(const QString &sync);
+    [[nodiscard]] Result<void> writeHeartbeat(const RunnerHeartbeat &beat);
+    /** Newest beat first. */
+    [[nodiscard]] Result<QList<RunnerHeartbeat>> runnerHeartbeats();
+    [[nodiscard]] Result<void> removeHeartbeat(const QString &runner);
 
     /** The migration steps, in order (exposed for tests). */
     static int latestSchemaVersion();

@@ -3,6 +3,7 @@
 # Takes a PNG of every page of the console for the README. Builds nothing.
 #
 #   tools/screenshots.sh BUILD_DIR WORKSPACE_DIR [OUT_DIR]
+#   SLUICE_SCREENSHOT_RECORD=KEY tools/screenshots.sh …   (history page shows record KEY)
 #
 # Runs BUILD_DIR/app/sluice under Xvfb (xvfb-run) with the hidden --screenshots
 # option: once WORKSPACE_DIR has loaded it shows each page, saves OUT_DIR/<page>.png
@@ -35,7 +36,10 @@ export QT_STYLE_OVERRIDE="${QT_STYLE_OVERRIDE:-Fusion}"
 unset QT_QPA_PLATFORMTHEME
 export QT_SCALE_FACTOR="${QT_SCALE_FACTOR:-1}"
 
+extra=()
+[[ -n "${SLUICE_SCREENSHOT_RECORD:-}" ]] && extra+=(--screenshot-record "$SLUICE_SCREENSHOT_RECORD")
+
 timeout 120 xvfb-run -a -s "-screen 0 1400x900x24" \
-    "$sluice" --screenshots "$out_dir" "$workspace"
+    "$sluice" --screenshots "$out_dir" "${extra[@]}" "$workspace"
 
 echo "screenshots written to $out_dir"

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The console: wiring only. Everything it shows lives in ui/ (Sluice::Ui).
+#include "history/historypage.h"
 #include "mainwindow/mainwindow.h"
+#include "registry.h"
 #include "widgets/themedicon.h"
 
 #include <QApplication>
@@ -17,9 +19,10 @@ namespace {
 /**
  * --screenshots OUTDIR: once the workspace has loaded, shows every page in turn,
  * saves QWidget::grab() of the window as OUTDIR/<page-id>.png and quits.
+ * --screenshot-record KEY looks KEY up on the Record history page first.
  * Used by tools/screenshots.sh under Xvfb for the README.
  */
-void takeScreenshots(Sluice::MainWindow *window, const QString &outDir)
+void saveScreenshots(Sluice::MainWindow *window, const QString &outDir)
 {
     QDir().mkpath(outDir);
     int failures = 0;
@@ -39,6 +42,14 @@ void takeScreenshots(Sluice::MainWindow *window, const QString &outDir)
     QCoreApplication::exit(failures == 0 ? 0 : 1);
 }
 
+void takeScreenshots(Sluice::MainWindow *window, const QString &outDir, const QString &record)
+{
+    if (!record.isEmpty() && window->historyPage())
+        window->historyPage()->search(record);
+    // The pages read the state store on the pool: give them a moment to fill.
+    QTimer::singleShot(800, window, [window, outDir] { saveScreenshots(window, outDir); });
+}
+
 } // namespace
 
 void setApplicationNames()
@@ -48,7 +59,8 @@ void setApplicationNames()
     QCoreApplication::setApplicationVersion(QStringLiteral(SLUICE_VERSION_STRING));
 }
 
-void describeOptions(QCommandLineParser &parser, const QCommandLineOption &screenshots)
+void describeOptions(QCommandLineParser &parser, const QCommandLineOption &screenshots,
+                     const QCommandLineOption &screenshotRecord)
 {
     parser.setApplicationDescription(QCoreApplication::translate(
         "main", "Sluice console: review the syncs, connections, runs and record history of a workspace."));
@@ -58,6 +70,7 @@ void describeOptions(QCommandLineParser &parser, const QCommandLineOption &scree
                                  QCoreApplication::translate("main", "Workspace folder to open (default: the last one)."),
                                  QStringLiteral("[WORKSPACE_DIR]"));
     parser.addOption(screenshots);
+    parser.addOption(screenshotRecord);
 }
 
 bool wantsHelpOrVersion(int argc, char *argv[])
@@ -76,13 +89,17 @@ int main(int argc, char *argv[])
                                    QStringLiteral("Save a PNG of every page into OUTDIR, then quit."),
                                    QStringLiteral("OUTDIR"));
     screenshots.setFlags(QCommandLineOption::HiddenFromHelp);
+    QCommandLineOption screenshotRecord(QStringLiteral("screenshot-record"),
+                                        QStringLiteral("With --screenshots: the record to look up on the history page."),
+                                        QStringLiteral("KEY"));
+    screenshotRecord.setFlags(QCommandLineOption::HiddenFromHelp);
 
     if (wantsHelpOrVersion(argc, argv)) {
         // --help and --version work without a display.
         QCoreApplication app(argc, argv);
         setApplicationNames();
         QCommandLineParser parser;
-        describeOptions(parser, screenshots);
+        describeOptions(parser, screenshots, screenshotRecord);
         parser.process(app); // prints and exits
         return 0;
     }
@@ -94,7 +111,7 @@ int main(int argc, char *argv[])
     QApplication::setWindowIcon(Sluice::applicationIcon());
 
     QCommandLineParser parser;
-    describeOptions(parser, screenshots);
+    describeOptions(parser, screenshots, screenshotRecord);
     parser.process(app);
     const QStringList positional = parser.positionalArguments();
     if (positional.size() > 1)
@@ -112,12 +129,15 @@ int main(int argc, char *argv[])
     }
 
     Sluice::MainWindow window;
+    // The console runs syncs with the built-in connectors; ui/ itself never names one.
+    window.setDestinationRegistrar(&Sluice::registerBuiltinConnectors);
     if (screenshotMode) {
         window.resize(1280, 800);
         const QString outDir = QFileInfo(parser.value(screenshots)).absoluteFilePath();
-        auto shoot = [&window, outDir] {
+        const QString record = parser.value(screenshotRecord);
+        auto shoot = [&window, outDir, record] {
             // Let the layout settle (column widths, elided text) before grabbing.
-            QTimer::singleShot(300, &window, [&window, outDir] { takeScreenshots(&window, outDir); });
+            QTimer::singleShot(300, &window, [&window, outDir, record] { takeScreenshots(&window, outDir, record); });
         };
         if (workspace.isEmpty())
             shoot();

@@ -1027,8 +1027,10 @@ Result<QList<AuditEntry>> StateStore::history(const QString &sync, const QString
                              "WHERE (key = ? OR destination_id = ?) AND (? = '' OR sync = ?) ORDER BY id DESC LIMIT ?"));
     q.addBindValue(key);
     q.addBindValue(key);
-    q.addBindValue(sync);
-    q.addBindValue(sync);
+    // A null QString binds as SQL NULL, and NULL = '' is not true: "all syncs" needs a real ''.
+    const QString syncFilter = sync.isNull() ? QStringLiteral("") : sync;
+    q.addBindValue(syncFilter);
+    q.addBindValue(syncFilter);
     q.addBindValue(limit);
     if (!q.exec())
         return fail(sqlError(QStringLiteral("read history"), q.lastError()));
@@ -1092,8 +1094,9 @@ Result<QList<DeadLetter>> StateStore::deadLetters(const QString &sync, const QSt
     q.prepare(QStringLiteral("SELECT sync, key, category, code, message, payload, first_run, last_run, attempts, status, "
                              "updated_at FROM dead_letters WHERE sync = ? AND (? = '' OR status = ?) ORDER BY key"));
     q.addBindValue(sync);
-    q.addBindValue(status);
-    q.addBindValue(status);
+    const QString statusFilter = status.isNull() ? QStringLiteral("") : status;
+    q.addBindValue(statusFilter);
+    q.addBindValue(statusFilter);
     if (!q.exec())
         return fail(sqlError(QStringLiteral("read dead letters"), q.lastError()));
     QList<DeadLetter> list;

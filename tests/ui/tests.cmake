@@ -1,2 +1,4 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 sluice_add_test(tst_mainwindow GUI SOURCES ui/tst_mainwindow.cpp LIBS Sluice::Ui)
+sluice_add_test(tst_registry GUI SOURCES ui/tst_registry.cpp LIBS Sluice::Ui Sluice::Connectors Qt6::Sql)
+add_dependencies(tst_registry sluice-cli)

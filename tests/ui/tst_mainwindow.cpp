@@ -124,18 +124,20 @@ void tst_MainWindow::startsWithoutWorkspace()
 
     // Every other page explains itself: what it is for and what to do next.
     for (int i = 1; i < MainWindow::PageCount; ++i) {
-        auto *state = qobject_cast<EmptyState *>(window.pageWidget(static_cast<MainWindow::Page>(i)));
-        if (!state) {
-            auto *connections = qobject_cast<ConnectionsPage *>(window.pageWidget(static_cast<MainWindow::Page>(i)));
-            QVERIFY(connections);
-            state = connections->findChild<EmptyState *>();
-        }
+        QWidget *page = window.pageWidget(static_cast<MainWindow::Page>(i));
+        auto *state = qobject_cast<EmptyState *>(page);
+        if (static_cast<MainWindow::Page>(i) == MainWindow::Page::Connections)
+            QVERIFY(qobject_cast<ConnectionsPage *>(page));
+        if (!state) // pages with content keep their explanation inside until there is something to show
+            state = page->findChild<EmptyState *>();
         QVERIFY(state);
+        QVERIFY2(state == page || state->isVisibleTo(page), qPrintable(MainWindow::pageId(static_cast<MainWindow::Page>(i))));
         QVERIFY2(!state->title().isEmpty(), qPrintable(MainWindow::pageId(static_cast<MainWindow::Page>(i))));
         QVERIFY(state->text().size() > 80);
         QVERIFY(!state->text().contains(QStringLiteral("later release"), Qt::CaseInsensitive));
     }
-    auto *runs = qobject_cast<EmptyState *>(window.pageWidget(MainWindow::Page::Runs));
+    auto *runs = window.pageWidget(MainWindow::Page::Runs)->findChild<EmptyState *>();
+    QVERIFY(runs);
     QVERIFY(runs->text().contains(QStringLiteral("sluice-cli run --workspace DIR SYNC")));
 }
 
@@ -176,8 +178,10 @@ void tst_MainWindow::loadsWorkspaceOffTheGuiThread()
     QVERIFY(window.registryPage()->tableView()->isVisible());
     QVERIFY(window.registryPage()->issuesView()->isHidden());
 
-    // Runs page now names the real workspace in its command.
-    auto *runs = qobject_cast<EmptyState *>(window.pageWidget(MainWindow::Page::Runs));
+    // Runs page (no runs yet: still its explanation) now names the real workspace in its command.
+    auto *runs = window.pageWidget(MainWindow::Page::Runs)->findChild<EmptyState *>();
+    QVERIFY(runs);
+    QTRY_VERIFY(runs->isVisibleTo(window.pageWidget(MainWindow::Page::Runs)));
     QVERIFY(runs->text().contains(QStringLiteral("--workspace %1 SYNC").arg(QDir::toNativeSeparators(root))));
 
     // Connections page lists both connections.

@@ -2,13 +2,19 @@
 #include "mainwindow/mainwindow.h"
 
 #include "connections/connectionspage.h"
+#include "history/historypage.h"
 #include "registry/registrypage.h"
+#include "rejections/rejectionspage.h"
+#include "runs/plandialog.h"
+#include "runs/runsmodel.h"
+#include "runs/runspage.h"
 #include "widgets/emptystate.h"
 #include "widgets/themedicon.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -139,6 +145,11 @@ MainWindow::MainWindow(QWidget *parent)
     setWindowIcon(applicationIcon());
     setMinimumSize(720, 480);
     resize(1200, 760);
+    m_pool.setObjectName(QStringLiteral("sluice-console-reads"));
+    m_pool.setMaxThreadCount(2);
+    m_runs = new RunController(this);
+    connect(m_runs, &RunController::started, this, &MainWindow::onRunStarted);
+    connect(m_runs, &RunController::finished, this, &MainWindow::onRunFinished);
 
     createPages();
     createActions();
@@ -175,7 +186,11 @@ void MainWindow::createPages()
     m_pages->setObjectName(QStringLiteral("pages"));
 
     m_registry = new RegistryPage;
+    m_registry->setThreadPool(&m_pool);
+    m_registry->setRunsEnabled(false);
     m_connections = new ConnectionsPage;
+    connect(m_registry, &RegistryPage::runRequested, this, [this](const QString &sync) { startRun(sync, false); });
+    connect(m_registry, &RegistryPage::planRequested, this, [this](const QString &sync) { startRun(sync, true); });
     connect(m_registry, &RegistryPage::openWorkspaceRequested, this, &MainWindow::chooseWorkspaceToOpen);
     connect(m_registry, &RegistryPage::newWorkspaceRequested, this, &MainWindow::chooseWorkspaceToCreate);
 
@@ -217,6 +232,33 @@ void MainWindow::createPages()
             placeholder->setIcon(themedIcon(QString::fromLatin1(pageInfo.icon), palette()));
             m_placeholders.insert(page, placeholder);
             body = placeholder;
+            QWidget *content = nullptr;
+            if (page == Page::Runs) {
+                m_runsPage = new RunsPage;
+                m_runsPage->setThreadPool(&m_pool);
+                m_runsPage->setRunController(m_runs);
+                connect(m_runsPage, &RunsPage::runsLoaded, this, &MainWindow::updateRunPages);
+                content = m_runsPage;
+            } else if (page == Page::Rejections) {
+                m_rejectionsPage = new RejectionsPage;
+                m_rejectionsPage->setThreadPool(&m_pool);
+                content = m_rejectionsPage;
+            } else if (page == Page::RecordHistory) {
+                m_historyPage = new HistoryPage;
+                m_historyPage->setThreadPool(&m_pool);
+                connect(m_historyPage, &HistoryPage::exported, this,
+                        [this](bool, const QString &message) { statusBar()->showMessage(message, 8000); });
+                content = m_historyPage;
+            }
+            if (content) {
+                // The placeholder explains the page until there is something to show.
+                auto *stack = new QStackedWidget;
+                stack->setObjectName(QStringLiteral("stack-%1").arg(QString::fromLatin1(pageInfo.id)));
+                stack->addWidget(placeholder);
+                stack->addWidget(content);
+                m_pageStacks.insert(page, stack);
+                body = stack;
+            }
         }
         layout->addWidget(body, 1);
         m_pageBodies.append(body);
@@ -335,6 +377,7 @@ void MainWindow::setPageWidget(Page page, QWidget *widget)
     container->layout()->replaceWidget(old, widget);
     m_pageBodies[i] = widget;
     m_placeholders.remove(page);
+    m_pageStacks.remove(page);
     if (old == m_registry)
         m_registry = nullptr;
     if (old == m_connections)
@@ -459,6 +502,14 @@ void MainWindow::applyLoadOutcome(const LoadOutcome &outcome)
     m_registry->showWorkspace(*m_workspace, m_issues);
     if (m_connections)
         m_connections->showWorkspace(*m_workspace);
+    if (m_runsPage)
+        m_runsPage->setWorkspace(*m_workspace);
+    if (m_rejectionsPage)
+        m_rejectionsPage->setWorkspace(*m_workspace);
+    if (m_historyPage)
+        m_historyPage->setWorkspace(*m_workspace);
+    updateRunPages();
+    updateRunActions();
     m_reloadAction->setEnabled(true);
     addRecentWorkspace(m_workspace->root);
     updateWindowTitle();
@@ -531,6 +582,107 @@ void MainWindow::chooseWorkspaceToCreate()
             return;
         }
         QMessageBox::warning(this, tr("New Workspace"), error);
+    }
+}
+
+// ----------------------------------------------------------------------------
+// Runs
+
+RunsPage *MainWindow::runsPage() const
+{
+    return m_runsPage;
+}
+
+RejectionsPage *MainWindow::rejectionsPage() const
+{
+    return m_rejectionsPage;
+}
+
+HistoryPage *MainWindow::historyPage() const
+{
+    return m_historyPage;
+}
+
+PlanDialog *MainWindow::planDialog() const
+{
+    return m_planDialog;
+}
+
+void MainWindow::setDestinationRegistrar(DestinationRegistrar registrar)
+{
+    m_runs->setDestinationRegistrar(std::move(registrar));
+    updateRunActions();
+}
+
+void MainWindow::updateRunActions()
+{
+    if (m_registry)
+        m_registry->setRunsEnabled(m_workspace && m_runs->hasDestinations() && !m_runs->isActive());
+}
+
+void MainWindow::updateRunPages()
+{
+    // Pages with content show it once a workspace is open; Runs waits for its first run.
+    for (auto it = m_pageStacks.cbegin(); it != m_pageStacks.cend(); ++it) {
+        bool showContent = bool(m_workspace);
+        if (it.key() == Page::Runs)
+            showContent = showContent && m_runsPage
+                && (m_runsPage->model()->rowCount() > 0 || m_runs->isActive()
+                    || !m_runsPage->syncFilter()->currentData().toString().isEmpty());
+        it.value()->setCurrentIndex(showContent ? 1 : 0);
+    }
+}
+
+bool MainWindow::startRun(const QString &sync, bool plan)
+{
+    if (!m_workspace || m_runs->isActive())
+        return false;
+    if (!m_runs->start(*m_workspace, sync, plan)) {
+        statusBar()->showMessage(tr("Could not start %1: no connectors are available to this console.").arg(sync), 8000);
+        return false;
+    }
+    return true;
+}
+
+void MainWindow::onRunStarted(const QString &sync, bool plan)
+{
+    m_runActivity = beginActivity(plan ? tr("Planning %1…").arg(sync) : tr("Running %1…").arg(sync));
+    updateRunActions();
+    if (!plan) {
+        if (m_runsPage)
+            m_runsPage->showSync(sync);
+        updateRunPages();
+        setCurrentPage(Page::Runs); // the live view
+    }
+}
+
+void MainWindow::onRunFinished(const RunSummary &summary, bool plan)
+{
+    endActivity(m_runActivity);
+    m_runActivity = 0;
+    updateRunActions();
+    if (plan) {
+        if (m_planDialog)
+            m_planDialog->deleteLater();
+        m_planDialog = new PlanDialog(summary, this);
+        m_planDialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(m_planDialog, &PlanDialog::runRequested, this, [this](const QString &sync) { startRun(sync, false); });
+        m_planDialog->open();
+        return;
+    }
+    const QString outcome = summary.status == RunStatus::Failed
+        ? tr("Run of %1 failed: %2").arg(summary.sync, summary.error)
+        : tr("Run %1 of %2 %3: %4 written, %5 rejected")
+              .arg(summary.runId)
+              .arg(summary.sync, runStatusName(summary.status))
+              .arg(summary.counts.written)
+              .arg(summary.counts.rejected);
+    statusBar()->showMessage(outcome, 15000);
+    if (m_registry)
+        m_registry->refreshStore();
+    if (m_rejectionsPage) {
+        m_rejectionsPage->showSync(summary.sync);
+        m_rejectionsPage->refresh();
     }
 }
 

@@ -2,10 +2,13 @@
 #pragma once
 
 #include "definition/definition.h"
+#include "runs/runcontroller.h"
 
 #include <QList>
 #include <QMainWindow>
 #include <QMap>
+#include <QPointer>
+#include <QThreadPool>
 
 #include <memory>
 
@@ -21,7 +24,11 @@ namespace Sluice {
 
 class ConnectionsPage;
 class EmptyState;
+class HistoryPage;
 class RegistryPage;
+class RejectionsPage;
+class RunsPage;
+class PlanDialog;
 
 /**
  * The console's shell: a sidebar of pages, the pages themselves, and a status bar
@@ -74,6 +81,21 @@ public:
     [[nodiscard]] QWidget *pageWidget(Page page) const;
 
     [[nodiscard]] RegistryPage *registryPage() const { return m_registry; }
+    /** nullptr once replaced through setPageWidget(). */
+    [[nodiscard]] RunsPage *runsPage() const;
+    [[nodiscard]] RejectionsPage *rejectionsPage() const;
+    [[nodiscard]] HistoryPage *historyPage() const;
+    [[nodiscard]] RunController *runController() const { return m_runs; }
+    /** The plan dialog on screen, if any. */
+    [[nodiscard]] PlanDialog *planDialog() const;
+
+    /**
+     * The connectors runs and plans may use. ui/ never names a connector (layering):
+     * app/ passes registerBuiltinConnectors here. Without it Run and Plan stay disabled.
+     */
+    void setDestinationRegistrar(DestinationRegistrar registrar);
+    /** Runs (or plans) a sync of the open workspace on the pool; false when refused. */
+    bool startRun(const QString &sync, bool plan = false);
     [[nodiscard]] QListWidget *navigation() const { return m_navigation; }
 
     /** Shows text and a busy indicator in the status bar until endActivity(id). */
@@ -116,6 +138,10 @@ private:
     void chooseWorkspaceToOpen();
     void chooseWorkspaceToCreate();
     void showAbout();
+    void onRunStarted(const QString &sync, bool plan);
+    void onRunFinished(const RunSummary &summary, bool plan);
+    void updateRunPages();
+    void updateRunActions();
 
     QListWidget *m_navigation = nullptr;
     QStackedWidget *m_pages = nullptr;
@@ -124,6 +150,14 @@ private:
     QMap<Page, EmptyState *> m_placeholders;  ///< pages that have nothing to show yet
     RegistryPage *m_registry = nullptr;
     ConnectionsPage *m_connections = nullptr;
+    QPointer<RunsPage> m_runsPage;
+    QPointer<RejectionsPage> m_rejectionsPage;
+    QPointer<HistoryPage> m_historyPage;
+    QMap<Page, QStackedWidget *> m_pageStacks; ///< placeholder (0) or page (1)
+    QPointer<PlanDialog> m_planDialog;
+    QThreadPool m_pool;                        ///< the console's reads of the state store
+    RunController *m_runs = nullptr;
+    int m_runActivity = 0;
 
     QAction *m_openAction = nullptr;
     QAction *m_newAction = nullptr;

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "registry/registrypage.h"
 
+#include "registry/registrydelegate.h"
+#include "registry/syncdetailpane.h"
 #include "registry/syncregistrymodel.h"
+#include "widgets/async.h"
 #include "widgets/emptystate.h"
 #include "widgets/themedicon.h"
 
@@ -18,8 +21,13 @@
 #include <QStackedWidget>
 #include <QStyle>
 #include <QTableView>
+#include <QTimer>
+#include <QToolBar>
+#include <QToolButton>
 #include <QTreeWidget>
 #include <QVBoxLayout>
+
+#include <iterator>
 
 namespace Sluice {
 
@@ -70,9 +78,49 @@ RegistryPage::RegistryPage(QWidget *parent)
     filterRow->addWidget(m_filter, 1);
     filterRow->addWidget(m_count);
 
+    // Toolbar: act on the selected sync.
+    m_toolbar = new QToolBar;
+    m_toolbar->setObjectName(QStringLiteral("registryToolBar"));
+    m_toolbar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_toolbar->setIconSize(QSize(16, 16));
+    m_runAction = m_toolbar->addAction(style()->standardIcon(QStyle::SP_MediaPlay), tr("Run"));
+    m_runAction->setObjectName(QStringLiteral("runSyncAction"));
+    m_runAction->setToolTip(tr("Run the selected sync now: read, diff and push its changes (Ctrl+R)"));
+    m_runAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    m_runAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_planAction = m_toolbar->addAction(style()->standardIcon(QStyle::SP_FileDialogContentsView), tr("Plan"));
+    m_planAction->setObjectName(QStringLiteral("planSyncAction"));
+    m_planAction->setToolTip(tr("Dry run: what the selected sync would add, change and remove, and the API calls it "
+                                "would need (Ctrl+Shift+R)"));
+    m_planAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+    m_planAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_toolbar->addSeparator();
+    m_refreshAction = m_toolbar->addAction(style()->standardIcon(QStyle::SP_BrowserReload), tr("Refresh"));
+    m_refreshAction->setObjectName(QStringLiteral("refreshRegistryAction"));
+    m_refreshAction->setToolTip(tr("Re-read last runs and lifecycle from the state store"));
+    m_toolbar->widgetForAction(m_runAction)->setObjectName(QStringLiteral("runSyncButton"));
+    m_toolbar->widgetForAction(m_planAction)->setObjectName(QStringLiteral("planSyncButton"));
+    m_toolbar->widgetForAction(m_refreshAction)->setObjectName(QStringLiteral("refreshRegistryButton"));
+    addActions({m_runAction, m_planAction});
+    connect(m_runAction, &QAction::triggered, this, [this] {
+        if (const QString sync = selectedSync(); !sync.isEmpty())
+            Q_EMIT runRequested(sync);
+    });
+    connect(m_planAction, &QAction::triggered, this, [this] {
+        if (const QString sync = selectedSync(); !sync.isEmpty())
+            Q_EMIT planRequested(sync);
+    });
+    connect(m_refreshAction, &QAction::triggered, this, &RegistryPage::refreshStore);
+    m_storeStatus = new QLabel;
+    m_storeStatus->setObjectName(QStringLiteral("registryStoreStatus"));
+    filterRow->insertWidget(0, m_toolbar);
+    filterRow->insertSpacing(1, 8);
+    filterRow->addWidget(m_storeStatus);
+
     // Table.
     m_table->setObjectName(QStringLiteral("registryTable"));
     m_table->setModel(m_proxy);
+    m_table->setItemDelegate(new RegistryDelegate(m_table));
     m_table->setSortingEnabled(true);
     m_table->sortByColumn(SyncRegistryModel::NameColumn, Qt::AscendingOrder);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -88,7 +136,7 @@ RegistryPage::RegistryPage(QWidget *parent)
     header->setHighlightSections(false);
     header->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
     header->setSectionResizeMode(QHeaderView::Interactive);
-    header->setSectionResizeMode(SyncRegistryModel::PurposeColumn, QHeaderView::Stretch);
+    header->setStretchLastSection(true);
     header->setMinimumSectionSize(60);
     const int em = m_table->fontMetrics().horizontalAdvance(u'M');
     m_table->setColumnWidth(SyncRegistryModel::NameColumn, em * 14);
@@ -97,6 +145,20 @@ RegistryPage::RegistryPage(QWidget *parent)
     m_table->setColumnWidth(SyncRegistryModel::DestinationColumn, em * 16);
     m_table->setColumnWidth(SyncRegistryModel::ModeColumn, em * 5);
     m_table->setColumnWidth(SyncRegistryModel::TierColumn, em * 5);
+    m_table->setColumnWidth(SyncRegistryModel::PurposeColumn, em * 18);
+    // What operators scan first — how the last run went and whether the sync is fresh —
+    // sits beside the name; the definition's description follows.
+    const int visualOrder[] = {SyncRegistryModel::NameColumn,        SyncRegistryModel::LastRunColumn,
+                               SyncRegistryModel::LastRunAtColumn,   SyncRegistryModel::RowsChangedColumn,
+                               SyncRegistryModel::RejectionsColumn,  SyncRegistryModel::FreshnessColumn,
+                               SyncRegistryModel::CallsColumn,       SyncRegistryModel::LifecycleColumn,
+                               SyncRegistryModel::OwnerColumn,       SyncRegistryModel::TierColumn,
+                               SyncRegistryModel::ModeColumn,        SyncRegistryModel::DestinationColumn,
+                               SyncRegistryModel::SourceColumn,      SyncRegistryModel::PurposeColumn};
+    for (int visual = 0; visual < int(std::size(visualOrder)); ++visual)
+        header->moveSection(header->visualIndex(visualOrder[visual]), visual);
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, &RegistryPage::onCurrentChanged);
+    connect(m_proxy, &QAbstractItemModel::modelReset, this, &RegistryPage::onCurrentChanged);
 
     m_noSyncs->setTitle(tr("No syncs in this workspace yet"));
     m_tableStack->addWidget(m_table);
@@ -128,10 +190,20 @@ RegistryPage::RegistryPage(QWidget *parent)
     m_splitter = new QSplitter(Qt::Vertical);
     m_splitter->setObjectName(QStringLiteral("registrySplitter"));
     m_splitter->setChildrenCollapsible(false);
+    m_detail = new SyncDetailPane;
+    m_detail->setObjectName(QStringLiteral("syncDetailPane"));
     m_splitter->addWidget(m_tableStack);
+    m_splitter->addWidget(m_detail);
     m_splitter->addWidget(issuesPanel);
     m_splitter->setStretchFactor(0, 3);
-    m_splitter->setStretchFactor(1, 1);
+    m_splitter->setStretchFactor(1, 2);
+    m_splitter->setStretchFactor(2, 1);
+
+    // Relative times ("3 min ago") and freshness age as the clock moves.
+    m_clock = new QTimer(this);
+    m_clock->setInterval(30 * 1000);
+    connect(m_clock, &QTimer::timeout, this, [this] { m_model->setNow({}); });
+    m_clock->start();
 
     auto *contentLayout = new QVBoxLayout(m_content);
     contentLayout->setContentsMargins(0, 0, 0, 0);
@@ -148,9 +220,89 @@ RegistryPage::RegistryPage(QWidget *parent)
     showNoWorkspace();
 }
 
+void RegistryPage::setThreadPool(QThreadPool *pool)
+{
+    m_pool = pool;
+    m_detail->setThreadPool(pool);
+}
+
+QString RegistryPage::selectedSync() const
+{
+    const QModelIndex current = m_table->selectionModel()->currentIndex();
+    if (!current.isValid() || !m_table->selectionModel()->isRowSelected(current.row(), {}))
+        return {};
+    return current.data(SyncRegistryModel::SyncNameRole).toString();
+}
+
+void RegistryPage::selectSync(const QString &name)
+{
+    const int row = m_model->rowOf(name);
+    if (row < 0)
+        return;
+    const QModelIndex index = m_proxy->mapFromSource(m_model->index(row, 0));
+    if (!index.isValid())
+        return;
+    m_table->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_table->scrollTo(index);
+}
+
+void RegistryPage::setRunsEnabled(bool enabled)
+{
+    m_runsEnabled = enabled;
+    updateActions();
+}
+
+void RegistryPage::updateActions()
+{
+    const bool selected = !selectedSync().isEmpty();
+    m_runAction->setEnabled(m_runsEnabled && selected);
+    m_planAction->setEnabled(m_runsEnabled && selected);
+    m_refreshAction->setEnabled(!m_root.isEmpty());
+}
+
+void RegistryPage::onCurrentChanged()
+{
+    updateActions();
+    const QString sync = selectedSync();
+    if (sync == m_detail->sync())
+        return;
+    if (sync.isEmpty())
+        m_detail->clear();
+    else
+        m_detail->showSync(m_workspace, sync);
+}
+
+void RegistryPage::refreshStore()
+{
+    if (m_root.isEmpty())
+        return;
+    const quint64 token = ++m_storeToken;
+    m_storeStatus->setText(tr("Reading runs…"));
+    runAsync(this, m_pool, [workspace = m_workspace] { return loadRegistryStoreData(workspace); },
+             [this, token](const RegistryStoreData &loaded) {
+                 if (token != m_storeToken)
+                     return;
+                 m_model->setStoreData(loaded);
+                 if (!loaded.error.isEmpty()) {
+                     m_storeStatus->setText(tr("State store unavailable"));
+                     m_storeStatus->setToolTip(loaded.error);
+                 } else {
+                     m_storeStatus->clear();
+                     m_storeStatus->setToolTip({});
+                 }
+                 // A sort on a state column must follow the new values.
+                 m_proxy->invalidate();
+                 const QString sync = selectedSync();
+                 if (!sync.isEmpty())
+                     m_detail->showSync(m_workspace, sync); // a run may have recorded a new version
+                 Q_EMIT storeLoaded();
+             });
+}
+
 void RegistryPage::showNoWorkspace()
 {
     m_root.clear();
+    m_detail->clear();
     m_model->clear();
     m_issues->clear();
     m_state->setIcon(themedIcon(QStringLiteral("registry"), palette()));
@@ -187,8 +339,16 @@ void RegistryPage::showLoadError(const QString &directory, const QString &messag
 
 void RegistryPage::showWorkspace(const Workspace &workspace, const QList<ValidationIssue> &issues)
 {
+    const bool sameWorkspace = m_root == workspace.root;
+    const QString previous = selectedSync();
     m_root = workspace.root;
+    m_workspace = workspace;
     m_model->setSyncs(workspace.syncs, issues);
+    if (sameWorkspace && !previous.isEmpty())
+        selectSync(previous);
+    else if (m_model->rowCount() > 0)
+        m_table->selectRow(0);
+    refreshStore();
 
     m_noSyncs->setIcon(themedIcon(QStringLiteral("registry"), palette()));
     m_noSyncs->setText(tr("Each sync is one JSON file in <code>%1</code>: a source model and key, a "
@@ -217,7 +377,8 @@ void RegistryPage::showWorkspace(const Workspace &workspace, const QList<Validat
                                               : m_issuesTitle->sizeHint().height() + 24
             + rowHeight * int(qMin<qsizetype>(issues.size(), 6) + 1);
     const int total = qMax(m_splitter->height(), 400);
-    m_splitter->setSizes({total - issuesHeight, issuesHeight});
+    const int detailHeight = qMax(180, (total - issuesHeight) * 2 / 5);
+    m_splitter->setSizes({total - issuesHeight - detailHeight, detailHeight, issuesHeight});
     if (issues.isEmpty())
         m_issuesTitle->setText(tr("No problems: every definition was read and validated."));
     else
@@ -247,6 +408,13 @@ void RegistryPage::fitColumns()
         {SyncRegistryModel::DestinationColumn, em * 12, em * 20},
         {SyncRegistryModel::ModeColumn, em * 4, em * 8},
         {SyncRegistryModel::TierColumn, em * 4, em * 8},
+        {SyncRegistryModel::LifecycleColumn, em * 5, em * 8},
+        {SyncRegistryModel::LastRunColumn, em * 4, em * 8},
+        {SyncRegistryModel::LastRunAtColumn, em * 4, em * 9},
+        {SyncRegistryModel::RowsChangedColumn, em * 4, em * 10},
+        {SyncRegistryModel::RejectionsColumn, em * 4, em * 7},
+        {SyncRegistryModel::FreshnessColumn, em * 8, em * 14},
+        {SyncRegistryModel::CallsColumn, em * 4, em * 7},
     };
     for (const auto &limit : limits) {
         m_table->resizeColumnToContents(limit.column);

@@ -5,7 +5,11 @@
 
 #include <QWidget>
 
+class QAction;
 class QLabel;
+class QThreadPool;
+class QTimer;
+class QToolBar;
 class QLineEdit;
 class QSortFilterProxyModel;
 class QSplitter;
@@ -17,11 +21,14 @@ class QTreeWidgetItem;
 namespace Sluice {
 
 class EmptyState;
+class SyncDetailPane;
 class SyncRegistryModel;
 
 /**
  * The Registry page: every sync of the open workspace in a sortable, filterable
- * table, with the problems found while loading listed below it.
+ * table merged with the state store (lifecycle, last run, freshness, API calls), a
+ * toolbar to run or plan the selected sync, a detail pane with the sync's definition
+ * versions and their diff, and the problems found while loading.
  */
 class RegistryPage : public QWidget
 {
@@ -34,16 +41,32 @@ public:
     void showLoading(const QString &directory);
     void showLoadError(const QString &directory, const QString &message);
     void showWorkspace(const Workspace &workspace, const QList<ValidationIssue> &issues);
+    void setThreadPool(QThreadPool *pool);
+    /** Re-reads lifecycle and last runs from the state store (on the pool). */
+    void refreshStore();
+    /** Enables Run / Plan (when a sync is selected); false while a run is active. */
+    void setRunsEnabled(bool enabled);
+    /** The selected sync's name, or "". */
+    [[nodiscard]] QString selectedSync() const;
+    void selectSync(const QString &name);
 
     [[nodiscard]] SyncRegistryModel *model() const { return m_model; }
     [[nodiscard]] QSortFilterProxyModel *proxyModel() const { return m_proxy; }
     [[nodiscard]] QTableView *tableView() const { return m_table; }
     [[nodiscard]] QLineEdit *filterEdit() const { return m_filter; }
     [[nodiscard]] QTreeWidget *issuesView() const { return m_issues; }
+    [[nodiscard]] SyncDetailPane *detailPane() const { return m_detail; }
+    [[nodiscard]] QAction *runAction() const { return m_runAction; }
+    [[nodiscard]] QAction *planAction() const { return m_planAction; }
+    [[nodiscard]] QToolBar *toolBar() const { return m_toolbar; }
 
 Q_SIGNALS:
     void openWorkspaceRequested();
     void newWorkspaceRequested();
+    void runRequested(const QString &sync);
+    void planRequested(const QString &sync);
+    /** The state store's part of the registry was (re)loaded into the model. */
+    void storeLoaded();
 
 protected:
     void changeEvent(QEvent *event) override;
@@ -53,6 +76,8 @@ private:
     void updateCount();
     void updateIcons();
     void selectSyncOfIssue(QTreeWidgetItem *item);
+    void updateActions();
+    void onCurrentChanged();
 
     SyncRegistryModel *m_model;
     QSortFilterProxyModel *m_proxy;
@@ -67,6 +92,17 @@ private:
     QLabel *m_issuesTitle;
     QTreeWidget *m_issues;
     QSplitter *m_splitter = nullptr;
+    QToolBar *m_toolbar = nullptr;
+    QAction *m_runAction = nullptr;
+    QAction *m_planAction = nullptr;
+    QAction *m_refreshAction = nullptr;
+    QLabel *m_storeStatus = nullptr;
+    SyncDetailPane *m_detail = nullptr;
+    QTimer *m_clock = nullptr;
+    QThreadPool *m_pool = nullptr;
+    Workspace m_workspace;
+    bool m_runsEnabled = true;
+    quint64 m_storeToken = 0;
     QString m_root;
 };
 

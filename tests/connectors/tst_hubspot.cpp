@@ -737,6 +737,37 @@ private slots:
         QCOMPARE(third.counts.written, 0);
         QCOMPARE(emulator.counters().upsertCalls, upserts + 1);
         QCOMPARE(third.counts.calls, 1);
+
+        // One row changes; then the destination drifts: a renamed property stops the run before any write.
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("hubspot-change"));
+            db.setDatabaseName(dbPath);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(QStringLiteral("UPDATE contacts SET seats = 999 WHERE id = 'W-1'")));
+            db.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("hubspot-change"));
+        QVERIFY(emulator.renameProperty(QStringLiteral("contacts"), QStringLiteral("firstname"), QStringLiteral("first_name")));
+        const RunSummary drifted = runner.run(def, options);
+        QCOMPARE(drifted.status, RunStatus::Failed);
+        QVERIFY2(drifted.error.contains(QStringLiteral("unknown destination field \"firstname\" (did you mean \"first_name\"?)")),
+                 qPrintable(drifted.error));
+        QCOMPARE(emulator.counters().upsertCalls, upserts + 1);
+        QVERIFY(emulator.renameProperty(QStringLiteral("contacts"), QStringLiteral("first_name"), QStringLiteral("firstname")));
+
+        // The account's daily budget is nearly spent by other integrations: the run keeps the
+        // 10% reserve and stops before its first write, with the numbers in the message.
+        emulator.setDailyLimit(100, 95);
+        const RunSummary starved = runner.run(def, options);
+        QCOMPARE(starved.status, RunStatus::Failed);
+        QVERIFY2(starved.error.contains(QStringLiteral("API budget")) && starved.error.contains(QStringLiteral("nothing was written")),
+                 qPrintable(starved.error));
+        QCOMPARE(emulator.counters().upsertCalls, upserts + 1);
+        emulator.setDailyLimit(1000000, 0);
+        const RunSummary resumed = runner.run(def, options);
+        QCOMPARE(resumed.error, QString());
+        QCOMPARE(resumed.counts.written, 1);
     }
 };
 

@@ -465,6 +465,17 @@ private slots:
         QCOMPARE(second.counts.written, 0);
         // Only the 2 invalid emails are tried again (one call); the 248 unchanged users cost nothing.
         QCOMPARE(m_zd.count("POST", "/api/v2/users/create_or_update_many"), 1);
+
+        // The custom field the mapping writes is renamed in Zendesk: the preflight stops the run
+        // before any write, naming the field and the likely new name.
+        m_zd.clearRequests();
+        m_zd.renameField(QStringLiteral("tier"), QStringLiteral("tiers"));
+        const RunSummary drifted = run();
+        m_zd.renameField(QStringLiteral("tiers"), QStringLiteral("tier"));
+        QCOMPARE(drifted.status, RunStatus::Failed);
+        QVERIFY2(drifted.error.contains(QStringLiteral("unknown destination field \"tier\" (did you mean \"tiers\"?)")),
+                 qPrintable(drifted.error));
+        QCOMPARE(m_zd.count("POST", "/api/v2/users/create_or_update_many"), 0);
     }
 };
 

@@ -642,10 +642,43 @@ int demo(const QStringList &args)
 
 } // namespace
 
+namespace {
+struct ExtraCommand
+{
+    const char *name;
+    const char *usage;
+    CommandRegistration::Handler handler;
+};
+
+QList<ExtraCommand> &extraCommands()
+{
+    static QList<ExtraCommand> commands;
+    return commands;
+}
+
+QString fullUsage()
+{
+    QString usage = QString::fromUtf8(s_usage);
+    if (!extraCommands().isEmpty()) {
+        QString extra;
+        for (const ExtraCommand &c : extraCommands())
+            extra += QStringLiteral("  %1\n").arg(QString::fromUtf8(c.usage));
+        const qsizetype blank = usage.indexOf(QStringLiteral("\n\nSecrets"));
+        usage.insert(blank < 0 ? usage.size() : blank + 1, extra);
+    }
+    return usage;
+}
+} // namespace
+
+CommandRegistration::CommandRegistration(const char *name, const char *usage, Handler handler)
+{
+    extraCommands().append({name, usage, handler});
+}
+
 int runCommand(const QStringList &arguments)
 {
     if (arguments.isEmpty() || arguments.first() == u"--help" || arguments.first() == u"-h" || arguments.first() == u"help") {
-        out() << s_usage;
+        out() << fullUsage();
         return arguments.isEmpty() ? Usage : Ok;
     }
     if (arguments.first() == u"--version") {
@@ -676,7 +709,11 @@ int runCommand(const QStringList &arguments)
         return nextRuns(rest);
     if (command == u"serve")
         return serve(rest);
-    err() << "sluice-cli: unknown command \"" << command << "\"\n\n" << s_usage;
+    for (const ExtraCommand &c : extraCommands()) {
+        if (command == QLatin1StringView(c.name))
+            return c.handler(rest);
+    }
+    err() << "sluice-cli: unknown command \"" << command << "\"\n\n" << fullUsage();
     return Usage;
 }
 

@@ -229,6 +229,18 @@ CREATE TABLE runner_heartbeats (
     current_run TEXT
 );
 )SQL",
+    // 4 (issue 5): reconciliation and dead-letter actions — owned by that work; replace the placeholder statement
+    R"SQL(
+SELECT 4
+)SQL",
+    // 5 (issue 6): alerts and warehouse writeback — owned by that work; replace the placeholder statement
+    R"SQL(
+SELECT 5
+)SQL",
+    // 6 (issue 7): governance (approvals, policy, rollout, rollback) — owned by that work; replace the placeholder statement
+    R"SQL(
+SELECT 6
+)SQL",
 };
 
 constexpr int s_migrationCount = sizeof s_migrations / sizeof *s_migrations;
@@ -1295,5 +1307,11 @@ Result<void> StateStore::removeHeartbeat(const QString &runner)
         return fail(sqlError(QStringLiteral("remove heartbeat"), q.lastError()));
     return {};
 }
+
+// Reconciliation and dead-letter actions (issue 5) -------------------------------------
+
+// Alerts and warehouse writeback (issue 6) ---------------------------------------------
+
+// Governance (issue 7) -----------------------------------------------------------------
 
 } // namespace Sluice

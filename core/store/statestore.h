@@ -274,6 +274,12 @@ public:
     [[nodiscard]] Result<QList<RunnerHeartbeat>> runnerHeartbeats();
     [[nodiscard]] Result<void> removeHeartbeat(const QString &runner);
 
+    // Reconciliation and dead-letter actions (issue 5) ---------------------------
+
+    // Alerts and warehouse writeback (issue 6) ------------------------------------
+
+    // Governance (issue 7) --------------------------------------------------------
+
     /** The migration steps, in order (exposed for tests). */
     static int latestSchemaVersion();
 

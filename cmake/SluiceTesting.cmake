@@ -19,6 +19,10 @@ function(sluice_add_test name)
     if(NOT arg_TIMEOUT)
         set(arg_TIMEOUT 300)
     endif()
+    if(arg_GUI)
+        # GUI tests share the console's settings (QStandardPaths test mode): never two at once.
+        set_tests_properties(${name} PROPERTIES RESOURCE_LOCK console_settings)
+    endif()
     set_tests_properties(${name} PROPERTIES LABELS ${label} TIMEOUT ${arg_TIMEOUT}
         ENVIRONMENT "QT_QPA_PLATFORM=offscreen;SLUICE_BUILD_DIR=${CMAKE_BINARY_DIR};SLUICE_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
 endfunction()

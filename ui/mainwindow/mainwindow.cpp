@@ -3,6 +3,7 @@
 
 #include "connections/connectionspage.h"
 #include "history/historypage.h"
+#include "mapping/mappingpage.h"
 #include "registry/registrypage.h"
 #include "rejections/rejectionspage.h"
 #include "runs/plandialog.h"
@@ -154,6 +155,18 @@ MainWindow::MainWindow(QWidget *parent)
     createPages();
     createActions();
     createStatusBar();
+
+    // Mapping editor (issue 4): replaces the Mapping placeholder; follows the open workspace,
+    // plans through the run controller, and a save reloads the workspace so every page sees it.
+    m_mappingPage = new MappingPage;
+    m_mappingPage->setThreadPool(&m_pool);
+    m_mappingPage->setRunController(m_runs);
+    setPageWidget(Page::Mapping, m_mappingPage);
+    connect(this, &MainWindow::workspaceChanged, m_mappingPage, [this] {
+        if (m_workspace)
+            m_mappingPage->setWorkspace(*m_workspace);
+    });
+    connect(m_mappingPage, &MappingPage::definitionSaved, this, &MainWindow::reloadWorkspace);
     updateWindowTitle();
     updatePlaceholders();
     updateIdleStatus();
@@ -603,6 +616,11 @@ HistoryPage *MainWindow::historyPage() const
     return m_historyPage;
 }
 
+MappingPage *MainWindow::mappingPage() const
+{
+    return m_mappingPage;
+}
+
 PlanDialog *MainWindow::planDialog() const
 {
     return m_planDialog;
@@ -610,6 +628,8 @@ PlanDialog *MainWindow::planDialog() const
 
 void MainWindow::setDestinationRegistrar(DestinationRegistrar registrar)
 {
+    if (m_mappingPage) // the mapping editor describes destination objects (issue 4)
+        m_mappingPage->setDestinationRegistrar(registrar);
     m_runs->setDestinationRegistrar(std::move(registrar));
     updateRunActions();
 }

@@ -25,6 +25,7 @@ namespace Sluice {
 class ConnectionsPage;
 class EmptyState;
 class HistoryPage;
+class MappingPage;
 class RegistryPage;
 class RejectionsPage;
 class RunsPage;
@@ -85,6 +86,8 @@ public:
     [[nodiscard]] RunsPage *runsPage() const;
     [[nodiscard]] RejectionsPage *rejectionsPage() const;
     [[nodiscard]] HistoryPage *historyPage() const;
+    /** The field mapping editor's page (issue 4). */
+    [[nodiscard]] MappingPage *mappingPage() const;
     [[nodiscard]] RunController *runController() const { return m_runs; }
     /** The plan dialog on screen, if any. */
     [[nodiscard]] PlanDialog *planDialog() const;
@@ -153,6 +156,7 @@ private:
     QPointer<RunsPage> m_runsPage;
     QPointer<RejectionsPage> m_rejectionsPage;
     QPointer<HistoryPage> m_historyPage;
+    QPointer<MappingPage> m_mappingPage; ///< the field mapping editor (issue 4)
     QMap<Page, QStackedWidget *> m_pageStacks; ///< placeholder (0) or page (1)
     QPointer<PlanDialog> m_planDialog;
     QThreadPool m_pool;                        ///< the console's reads of the state store

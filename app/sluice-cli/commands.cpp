@@ -5,6 +5,7 @@
 #include "demo.h"
 #include "engine/destination.h"
 #include "engine/runner.h"
+#include "governance/policy.h"
 #include "engine/schemadrift.h"
 #include "registry.h"
 #include "serve.h"
@@ -278,6 +279,9 @@ int validate(const QStringList &args)
         issues += validateWorkspace(*workspace);
         selected = workspace->syncs;
     }
+    // Policy as code (policy.json): classified columns that may not flow to a destination class.
+    for (const QString &line : checkPolicy(*workspace))
+        issues.append({{}, {}, line});
     if (issues.isEmpty() && !inv.parser.isSet(QStringLiteral("offline"))) {
         DestinationRegistry registry;
         registerBuiltinConnectors(registry);

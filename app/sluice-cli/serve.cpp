@@ -2,6 +2,8 @@
 // `next` and `serve` (issue 6): the schedule overview and the headless runner service.
 #include "serve.h"
 
+#include "alertcommands.h"
+
 #include "definition/definition.h"
 #include "engine/destination.h"
 #include "engine/runner.h"
@@ -26,6 +28,7 @@
 #include <atomic>
 #include <csignal>
 #include <memory>
+#include <utility>
 
 namespace Sluice::Cli {
 
@@ -256,6 +259,9 @@ int serve(const QStringList &args)
     QHash<QString, int> perConnection;
     QSet<QString> ranOnce;
     int failed = 0, partial = 0;
+    // Alerts and warehouse writeback (issue 6, alertcommands.cpp): after finished runs and on each tick.
+    ServeAlerts alerts(workspace);
+    QList<RunSummary> finishedRuns;
 
     out() << QStringLiteral("serve: runner %1, workspace %2, concurrency %3%4\n")
                  .arg(runnerId, workspace.root)
@@ -300,6 +306,8 @@ int serve(const QStringList &args)
             any = true;
             --perConnection[task->connection];
             const RunSummary &s = task->summary;
+            if (s.runId)
+                finishedRuns.append(s); // for ServeAlerts::afterRun
             if (!task->error.isEmpty()) {
                 ++failed;
                 out() << QStringLiteral("failed %1: %2\n").arg(task->sync, task->error);
@@ -394,9 +402,12 @@ int serve(const QStringList &args)
     sinceBeat.start();
     bool check = true;
     while (!s_stop) {
-        if (reap())
+        if (reap()) {
             check = true; // a finished run may start a sequence, or free a destination
+            alerts.afterRun(*store, std::exchange(finishedRuns, {})); // issue 6: writeback, then alert rules
+        }
         if (check || sinceCheck.elapsed() >= tickMs) {
+            alerts.onTick(*store); // issue 6: late runs, lost heartbeats, budgets
             const int started = startDue();
             sinceCheck.start();
             check = false;
@@ -415,7 +426,8 @@ int serve(const QStringList &args)
     }
     while (!running.isEmpty()) {
         pool.waitForDone(200);
-        reap();
+        if (reap())
+            alerts.afterRun(*store, std::exchange(finishedRuns, {})); // issue 6
         if (sinceBeat.elapsed() >= beatMs) {
             heartbeat();
             sinceBeat.start();

@@ -2,6 +2,8 @@
 #include "demo.h"
 
 #include "definition/definition.h"
+#include "engine/runner.h"
+#include "governance/governance.h"
 
 #include <QDate>
 #include <QDir>
@@ -207,7 +209,16 @@ Result<void> createDemoWorkspace(const QString &directory, int rows, const QStri
     }
     if (!db.commit())
         return fail(QStringLiteral("demo: %1").arg(db.lastError().text()));
-    return {};
+    // Governance (issue 7): the demo's medium-tier syncs are signed off as generated, so they run at once.
+    QList<ValidationIssue> issues;
+    auto workspace = loadWorkspace(dir.absolutePath(), &issues);
+    if (!workspace)
+        return fail(workspace.error());
+    auto store = openStateStore(*workspace);
+    if (!store)
+        return fail(store.error());
+    return approveAllSyncs(**store, *workspace, QStringLiteral("demo"),
+                           QStringLiteral("approved when the demo workspace was generated"));
 }
 
 Result<int> driftDemoWarehouse(const QString &directory, double fraction, quint32 seed)

@@ -25,7 +25,24 @@ QStringList sync()
             QStringLiteral("purpose"),     QStringLiteral("tier"),    QStringLiteral("source"),
             QStringLiteral("destination"), QStringLiteral("mode"),    QStringLiteral("fields"),
             QStringLiteral("schedule"),    QStringLiteral("rollout"), QStringLiteral("alerts"),
-            QStringLiteral("destinationSchema")};
+            QStringLiteral("destinationSchema"), QStringLiteral("approvals"), QStringLiteral("blastRadius"),
+            QStringLiteral("consent")};
+}
+
+QStringList approvalRoles()
+{
+    return {QStringLiteral("data_owner"), QStringLiteral("destination_owner")};
+}
+
+QStringList blastRadius()
+{
+    return {QStringLiteral("maxChanged"), QStringLiteral("maxChangedPercent"), QStringLiteral("maxRemoved"),
+            QStringLiteral("maxRemovedPercent")};
+}
+
+QStringList consent()
+{
+    return {QStringLiteral("column"), QStringLiteral("onRevoke")};
 }
 
 QStringList schemaLock()
@@ -413,6 +430,71 @@ void parseSchemaLock(const QJsonObject &root, SyncDefinition &sync, JsonChecker 
     sync.destinationSchema = lock;
 }
 
+// Governance members (issue 7): checked here, interpreted by core/governance/.
+void parseGovernance(const QJsonObject &root, SyncDefinition &sync, JsonChecker &checker)
+{
+    if (root.contains(QStringLiteral("approvals"))) {
+        const QString path = QStringLiteral("$.approvals");
+        const QJsonValue value = root.value(QStringLiteral("approvals"));
+        if (checker.expectType(value, QJsonValue::Object, path)) {
+            const QJsonObject object = value.toObject();
+            checker.rejectUnknownKeys(object, {QStringLiteral("required")}, path);
+            if (checker.require(object, QStringLiteral("required"), path)) {
+                const QString requiredPath = path + QStringLiteral(".required");
+                const QJsonValue required = object.value(QStringLiteral("required"));
+                if (checker.expectType(required, QJsonValue::Array, requiredPath)) {
+                    const QJsonArray roles = required.toArray();
+                    for (qsizetype i = 0; i < roles.size(); ++i) {
+                        const QString itemPath = indexPath(requiredPath, i);
+                        if (!checker.expectType(roles.at(i), QJsonValue::String, itemPath))
+                            continue;
+                        if (!DefinitionKeys::approvalRoles().contains(roles.at(i).toString()))
+                            checker.error(itemPath, QStringLiteral("unknown role \"%1\" (expected %2)")
+                                                        .arg(roles.at(i).toString(),
+                                                             humanList(DefinitionKeys::approvalRoles())));
+                    }
+                }
+            }
+            sync.approvals = object;
+        }
+    }
+    if (root.contains(QStringLiteral("blastRadius"))) {
+        const QString path = QStringLiteral("$.blastRadius");
+        const QJsonValue value = root.value(QStringLiteral("blastRadius"));
+        if (checker.expectType(value, QJsonValue::Object, path)) {
+            const QJsonObject object = value.toObject();
+            checker.rejectUnknownKeys(object, DefinitionKeys::blastRadius(), path);
+            for (auto it = object.begin(); it != object.end(); ++it) {
+                if (!DefinitionKeys::blastRadius().contains(it.key()))
+                    continue;
+                const QString memberPathText = memberPath(path, it.key());
+                if (!checker.expectType(it.value(), QJsonValue::Double, memberPathText))
+                    continue;
+                const double d = it.value().toDouble();
+                const bool percent = it.key().endsWith(QLatin1StringView("Percent"));
+                if (percent && (d < 0 || d > 100))
+                    checker.error(memberPathText, QStringLiteral("expected a percentage from 0 to 100, got %1").arg(d));
+                else if (!percent && (d < 0 || d != std::trunc(d)))
+                    checker.error(memberPathText, QStringLiteral("expected a whole number of records (0 or more), got %1").arg(d));
+            }
+            sync.blastRadius = object;
+        }
+    }
+    if (root.contains(QStringLiteral("consent"))) {
+        const QString path = QStringLiteral("$.consent");
+        const QJsonValue value = root.value(QStringLiteral("consent"));
+        if (checker.expectType(value, QJsonValue::Object, path)) {
+            const QJsonObject object = value.toObject();
+            checker.rejectUnknownKeys(object, DefinitionKeys::consent(), path);
+            checker.string(object, QStringLiteral("column"), path, true, true);
+            if (object.contains(QStringLiteral("onRevoke")))
+                checker.choice(object, QStringLiteral("onRevoke"), path,
+                               {QStringLiteral("delete"), QStringLiteral("blank")}, QStringLiteral("onRevoke"));
+            sync.consent = object;
+        }
+    }
+}
+
 } // namespace
 
 std::optional<SyncDefinition> parseSyncDefinition(const QByteArray &json, const QString &file,
@@ -475,6 +557,7 @@ std::optional<SyncDefinition> parseSyncDefinition(const QByteArray &json, const 
     sync.rollout = optionalObject(root, QStringLiteral("rollout"), checker).value_or(QJsonObject());
     sync.alerts = optionalObject(root, QStringLiteral("alerts"), checker).value_or(QJsonObject());
     parseSchemaLock(root, sync, checker);
+    parseGovernance(root, sync, checker); // issue 7
     for (auto it = root.begin(); it != root.end(); ++it) {
         if (it.key().startsWith(QStringLiteral("x-")))
             sync.extra.insert(it.key(), it.value());
@@ -536,6 +619,13 @@ QByteArray SyncDefinition::toCanonicalJson() const
         root.add(QStringLiteral("rollout"), QJsonValue(rollout));
     if (!alerts.isEmpty())
         root.add(QStringLiteral("alerts"), QJsonValue(alerts));
+    // Governance (issue 7): part of the content hash, so changing them reopens approvals.
+    if (!approvals.isEmpty())
+        root.add(QStringLiteral("approvals"), QJsonValue(approvals));
+    if (!blastRadius.isEmpty())
+        root.add(QStringLiteral("blastRadius"), QJsonValue(blastRadius));
+    if (!consent.isEmpty())
+        root.add(QStringLiteral("consent"), QJsonValue(consent));
     if (destinationSchema) {
         JsonNode lockNode = JsonNode::object();
         lockNode.add(QStringLiteral("object"), QJsonValue(destinationSchema->object));

@@ -92,6 +92,10 @@ struct SyncDefinition
     QJsonObject schedule; ///< kept verbatim for the scheduler (issue 6)
     QJsonObject rollout;  ///< kept verbatim (issue 7)
     QJsonObject alerts;   ///< kept verbatim (issue 6)
+    // Governance (issue 7): checked by the parser, interpreted by core/governance/governance.h.
+    QJsonObject approvals;   ///< {"required": ["data_owner", "destination_owner"]}; empty = the tier's default
+    QJsonObject blastRadius; ///< {"maxChanged", "maxChangedPercent", "maxRemoved", "maxRemovedPercent"}
+    QJsonObject consent;     ///< {"column": "consent_marketing", "onRevoke": "delete" | "blank"}
     QJsonObject extra; ///< unknown-but-allowed keys ("x-…"), kept so a round trip loses nothing
     std::optional<SchemaLock> destinationSchema; ///< the pinned destination schema, if any
 
@@ -212,6 +216,9 @@ QStringList lockedField();     ///< a member of "destinationSchema" → "fields"
 QStringList connectionsFile(); ///< top level of connections.json
 QStringList tiers();           ///< low, medium, high, critical
 QStringList transforms();      ///< trim, lower, upper, sha256
+QStringList approvalRoles();   ///< data_owner, destination_owner (issue 7)
+QStringList blastRadius();     ///< "blastRadius" (issue 7)
+QStringList consent();         ///< "consent" (issue 7)
 } // namespace DefinitionKeys
 
 } // namespace Sluice

@@ -3,6 +3,9 @@
 
 #include "diff/differ.h"
 #include "engine/schemadrift.h"
+#include "governance/consent.h"
+#include "governance/governance.h"
+#include "reconcile/recordactions.h"
 #include "source/source.h"
 #include "util/crashpoint.h"
 #include "util/textmatch.h"
@@ -64,6 +67,7 @@ struct RunState
     bool locked = false;
     qint64 recordedCalls = 0; // calls already added to the API budget
     QString definitionHash;   // computed once: serialising the definition per audit row would dominate a run
+    ConsentFilter consent;    // issue 7: rows without consent are dropped before the diff; their keys are kept
 };
 
 QJsonObject payloadJson(const OutRecord &record)
@@ -96,6 +100,8 @@ QJsonObject RunSummary::toJson(bool plan) const
                     {QStringLiteral("status"), runStatusName(status)},
                     {QStringLiteral("error"), error.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(error)},
                     {QStringLiteral("rows"), rows}};
+    if (!errorCode.isEmpty())
+        out.insert(QStringLiteral("code"), errorCode); // issue 7: approval, held, policy, …
     if (plan) {
         out.insert(QStringLiteral("calls"), QJsonObject{{QStringLiteral("estimated"), estimatedCalls}});
         QJsonObject fields;
@@ -258,6 +264,10 @@ private:
     void plan();
     Result<void> push();
     Result<void> removeOrForget();
+    Result<void> deleteRows(const QList<SnapshotRow> &rows, const QString &auditResult);
+    Result<void> blankRows(const QList<SnapshotRow> &rows); // issue 7: consent revoked, onRevoke "blank"
+    Result<void> blastRadiusGate();                         // issue 7
+    Value matchFor(const SnapshotRow &row) const;
     Result<void> commit(BatchCommit &batch);
     Result<void> updateBudget();
     Result<void> checkBudget(qint64 forecast, bool beforeFirstWrite);
@@ -342,6 +352,12 @@ Result<void> RunImpl::readAndDiff()
         s.definition.source.model,
         [&](const QList<Column> &columns) {
             s.columns = columns;
+            // Consent (issue 7, governance/consent.cpp): find the consent column before any row.
+            if (auto consent = s.consent.prepare(s.definition, columns); !consent) {
+                failure = consent.error();
+                failed = true;
+                return false;
+            }
             auto projection = Projection::create(s.definition, columns);
             if (!projection) {
                 failure = projection.error();
@@ -354,7 +370,8 @@ Result<void> RunImpl::readAndDiff()
         },
         [&](RowBlock &&block) {
             rowsSeen += block.rowCount();
-            auto added = differ->addBlock(std::move(block));
+            // Consent (issue 7): a row without consent is never sent; a synced one counts as removed.
+            auto added = differ->addBlock(s.consent.filter(std::move(block), *s.projection));
             if (!added) {
                 failure = added.error();
                 failed = true;
@@ -380,7 +397,7 @@ Result<void> RunImpl::readAndDiff()
     if (!diff)
         return fail(diff.error());
     s.diff = std::move(*diff);
-    s.summary.counts.read = s.diff.read;
+    s.summary.counts.read = s.diff.read + s.consent.droppedCount(); // issue 7: rows without consent were read too
 
     // Grain: one row per key, no NULL keys. Stop before anything is written.
     QStringList grain;
@@ -397,6 +414,10 @@ Result<void> RunImpl::readAndDiff()
         return fail(Error{RejectionCategory::Validation, QStringLiteral("grain"),
                           QStringLiteral("grain check failed, nothing was written: ") + grain.join(QStringLiteral("; "))});
     crashPoint("after_diff");
+    // Issue 5 hook (reconcile/recordactions.cpp): a run restricted to some keys (heal, re-send),
+    // dismissed dead letters skipped while their row is unchanged, active value overrides applied.
+    if (auto actions = applyRecordActions(m_store, s.definition, s.columns, *s.projection, s.diff, s.options.onlyKeys); !actions)
+        return fail(actions.error());
     return loadOldRows();
 }
 
@@ -747,8 +768,17 @@ Result<void> RunImpl::push()
 Result<void> RunImpl::removeOrForget()
 {
     QList<SnapshotRow> removed;
-    for (quint64 h : s.diff.removedKeyHashes)
-        removed.append(s.oldRows.value(h));
+    QList<SnapshotRow> revoked; // issue 7: rows that lost consent
+    for (quint64 h : s.diff.removedKeyHashes) {
+        for (const SnapshotRow &row : s.oldRows.value(h))
+            (s.consent.revoked(row.key) ? revoked : removed).append(row);
+    }
+    // Consent (issue 7): a record that lost consent is deleted or blanked in every mode.
+    if (!revoked.isEmpty()) {
+        auto r = s.consent.onRevoke() == u"blank" ? blankRows(revoked) : deleteRows(revoked, QStringLiteral("consent_revoked"));
+        if (!r)
+            return r;
+    }
     if (removed.isEmpty())
         return {};
     if (s.definition.mode != SyncMode::Mirror) {
@@ -761,8 +791,20 @@ Result<void> RunImpl::removeOrForget()
         return commit(batch);
     }
     // Mirror: delete what this sync wrote (the snapshot only holds our own records).
-    const int batchSize = std::max(1, s.destination->limits().maxBatch);
+    return deleteRows(removed, QStringLiteral("deleted"));
+}
+
+Value RunImpl::matchFor(const SnapshotRow &row) const
+{
+    // The match value is the key, typed as the key column is.
     const Projection &p = *s.projection;
+    return p.keyCount() == 1 ? Value::parse(s.columns[p.keyColumns().front()].type, row.key).value_or(Value::text(row.key))
+                             : Value::text(row.key);
+}
+
+Result<void> RunImpl::deleteRows(const QList<SnapshotRow> &removed, const QString &auditResult)
+{
+    const int batchSize = std::max(1, s.destination->limits().maxBatch);
     for (qsizetype begin = 0; begin < removed.size(); begin += batchSize) {
         if (cancelled())
             return fail(Error{RejectionCategory::Internal, QStringLiteral("cancelled"),
@@ -770,13 +812,9 @@ Result<void> RunImpl::removeOrForget()
         const qsizetype end = std::min<qsizetype>(removed.size(), begin + batchSize);
         QList<OutRecord> records;
         for (qsizetype i = begin; i < end; ++i) {
-            const SnapshotRow &row = removed[i];
             OutRecord record;
-            record.key = row.key;
-            // The match value is the key, typed as the key column is.
-            record.match = p.keyCount() == 1
-                               ? Value::parse(s.columns[p.keyColumns().front()].type, row.key).value_or(Value::text(row.key))
-                               : Value::text(row.key);
+            record.key = removed[i].key;
+            record.match = matchFor(removed[i]);
             records.append(record);
         }
         crashPoint("before_send");
@@ -799,7 +837,7 @@ Result<void> RunImpl::removeOrForget()
                     e.field = field;
                     e.definitionHash = s.definitionHash;
                     e.oldValue = encoded;
-                    e.result = QStringLiteral("deleted");
+                    e.result = auditResult;
                     batch.audit.append(e);
                 }
                 ++s.summary.counts.written;
@@ -825,6 +863,94 @@ Result<void> RunImpl::removeOrForget()
     return {};
 }
 
+Result<void> RunImpl::blankRows(const QList<SnapshotRow> &rows)
+{
+    // Consent revoked with "onRevoke": "blank": every mapped field is set to null, then the key is
+    // forgotten, so the record comes back as added if consent returns.
+    const int batchSize = std::max(1, s.destination->limits().maxBatch);
+    const Projection &p = *s.projection;
+    const QByteArray null = Value().encoded();
+    for (qsizetype begin = 0; begin < rows.size(); begin += batchSize) {
+        if (cancelled())
+            return fail(Error{RejectionCategory::Internal, QStringLiteral("cancelled"),
+                              QStringLiteral("cancelled; acknowledged batches were committed")});
+        const qsizetype end = std::min<qsizetype>(rows.size(), begin + batchSize);
+        QList<OutRecord> records;
+        for (qsizetype i = begin; i < end; ++i) {
+            OutRecord record;
+            record.key = rows[i].key;
+            record.match = matchFor(rows[i]);
+            for (const QString &field : p.fieldNames())
+                record.fields.append({field, Value()});
+            records.append(record);
+        }
+        crashPoint("before_send");
+        QList<int> attempts;
+        auto results = sendWithRetry(false, records, attempts);
+        if (!results)
+            return fail(results.error());
+        crashPoint("after_send");
+        BatchCommit batch;
+        for (qsizetype i = begin; i < end; ++i) {
+            const SnapshotRow &row = rows[i];
+            const int j = static_cast<int>(i - begin);
+            const RecordResult &result = (*results)[j];
+            if (result.ok) {
+                batch.removedKeys.append(row.key);
+                s.indexChanges[row.keyHash] = std::nullopt;
+                for (const auto &[field, encoded] : row.payload) {
+                    AuditEntry e;
+                    e.key = row.key;
+                    e.destinationId = row.destinationId;
+                    e.field = field;
+                    e.definitionHash = s.definitionHash;
+                    e.oldValue = encoded;
+                    e.newValue = null;
+                    e.result = QStringLiteral("consent_revoked");
+                    batch.audit.append(e);
+                }
+                ++s.summary.counts.written;
+            } else {
+                const QString category = categoryName(result.error.category);
+                const QByteArray payload = QJsonDocument(payloadJson(records[j])).toJson(QJsonDocument::Compact);
+                batch.rejections.append(RejectionEntry{0, 0, {}, row.key, category, result.error.code,
+                                                       result.error.message, payload, attempts[j], {}});
+                batch.deadLetters.append(DeadLetter{{}, row.key, category, result.error.code, result.error.message,
+                                                    payload, 0, 0, attempts[j], QStringLiteral("open"), {}});
+                ++s.summary.counts.rejected;
+                ++s.summary.counts.deadLettered;
+                s.summary.counts.rejections[category] += 1;
+            }
+        }
+        m_state.recordsPushed += end - begin;
+        auto committed = commit(batch);
+        if (!committed)
+            return committed;
+    }
+    return {};
+}
+
+Result<void> RunImpl::blastRadiusGate()
+{
+    // Blast radius (issue 7, governance/governance.cpp): updates and deletions of records the
+    // destination already holds from this sync, against its synced record count.
+    BlastRadiusPlan radius;
+    radius.changed = s.summary.counts.changed;
+    for (quint64 h : s.diff.removedKeyHashes) {
+        for (const SnapshotRow &row : s.oldRows.value(h)) {
+            if (s.definition.mode == SyncMode::Mirror || s.consent.revoked(row.key))
+                ++radius.removed;
+        }
+    }
+    radius.synced = static_cast<qint64>(s.index.entries.size());
+    const BlastRadiusLimits limits = blastRadiusLimits(s.definition);
+    if (!limits.any() || blastRadiusExcess(limits, radius).isEmpty())
+        return {};
+    plan(); // the held run carries its plan: field changes and examples
+    radius.fieldChanges = s.summary.fieldChanges;
+    return checkBlastRadius(m_store, s.definition, s.definitionHash, s.summary.runId, radius);
+}
+
 Result<void> RunImpl::execute()
 {
     const SyncDefinition &def = s.definition;
@@ -843,6 +969,9 @@ Result<void> RunImpl::execute()
         if (!runId)
             return fail(runId.error());
         s.summary.runId = *runId;
+        // Governance (issue 7, governance/governance.cpp): approvals and policy, before reading anything.
+        if (auto r = checkBeforeRead(m_store, m_workspace, def); !r)
+            return r;
     }
     if (auto r = preflight(); !r)
         return r;
@@ -855,6 +984,9 @@ Result<void> RunImpl::execute()
         plan();
         return {};
     }
+    // Governance (issue 7): a run changing or removing too much is held before its first write.
+    if (auto r = blastRadiusGate(); !r)
+        return r;
     if (auto r = checkBudget(writeCallForecast(), true); !r)
         return r;
     if (auto r = push(); !r)
@@ -910,8 +1042,14 @@ RunSummary SyncRunner::run(const SyncDefinition &definition, const RunOptions &o
     try {
         auto result = impl.execute();
         if (!result) {
+            summary.errorCode = result.error().code;
             const bool cancelledRun = result.error().code == u"cancelled";
             impl.finish(cancelledRun ? RunStatus::Interrupted : RunStatus::Failed, result.error().message);
+            // Alerts (issue 6, core/alerts): keep the failure's category so "schema drift" can be told apart.
+            if (summary.runId && !cancelledRun)
+                (void)m_store.setRunErrorCategory(summary.runId, result.error().code == u"schema_drift"
+                                                                     ? QStringLiteral("schema_drift")
+                                                                     : categoryName(result.error().category));
         } else {
             impl.finish(summary.counts.rejected ? RunStatus::Partial : RunStatus::Succeeded, {});
         }

@@ -29,6 +29,8 @@ struct RunOptions
     int lockTtlSeconds = 120;
     int examples = 5;              ///< plan: example records before → after
     const std::atomic<bool> *cancel = nullptr;
+    /** Issue 5: only these warehouse keys are written and nothing is removed (heal, re-send); empty = all. */
+    QStringList onlyKeys;
 };
 
 /** An example change for a plan: key, kind and field values before → after. */
@@ -51,6 +53,7 @@ struct RunSummary
     qint64 runId = 0; ///< 0 for a plan
     RunStatus status = RunStatus::Failed;
     QString error;
+    QString errorCode; ///< the failure's code, e.g. "approval", "held", "policy" (issue 7), "budget", "grain"
     RunCounts counts;
     qint64 estimatedCalls = 0;          ///< plan: destination calls the run would make
     QMap<QString, qint64> fieldChanges; ///< plan: destination field → rows whose value changes

@@ -11,6 +11,7 @@
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QRandomGenerator>
+#include <QSet>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QSqlRecord>
@@ -231,15 +232,122 @@ CREATE TABLE runner_heartbeats (
 )SQL",
     // 4 (issue 5): reconciliation and dead-letter actions — owned by that work; replace the placeholder statement
     R"SQL(
-SELECT 4
+CREATE TABLE reconciliations (
+    id %ID%,
+    sync TEXT NOT NULL,
+    run_id BIGINT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    sampled INTEGER NOT NULL DEFAULT 0,
+    keys_checked BIGINT NOT NULL DEFAULT 0,
+    matched BIGINT NOT NULL DEFAULT 0,
+    calls BIGINT NOT NULL DEFAULT 0,
+    class_counts TEXT,
+    field_counts TEXT,
+    error TEXT
+);
+CREATE INDEX reconciliations_sync ON reconciliations (sync, id);
+CREATE TABLE reconciliation_diffs (
+    reconciliation_id BIGINT NOT NULL,
+    key TEXT NOT NULL,
+    destination_id TEXT,
+    field TEXT NOT NULL,
+    class TEXT NOT NULL,
+    warehouse_value TEXT,
+    synced_value TEXT,
+    destination_value TEXT
+);
+CREATE INDEX reconciliation_diffs_id ON reconciliation_diffs (reconciliation_id, class, key);
+CREATE INDEX reconciliation_diffs_key ON reconciliation_diffs (key, reconciliation_id);
+CREATE TABLE dead_letter_actions (
+    id %ID%,
+    sync TEXT NOT NULL,
+    key TEXT NOT NULL,
+    action TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    reason TEXT,
+    field TEXT,
+    value TEXT,
+    at TEXT NOT NULL
+);
+CREATE INDEX dead_letter_actions_key ON dead_letter_actions (sync, key, id);
+CREATE TABLE record_overrides (
+    id %ID%,
+    sync TEXT NOT NULL,
+    key TEXT NOT NULL,
+    field TEXT NOT NULL,
+    value TEXT,
+    reason TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT,
+    revoked_at TEXT
+);
+CREATE INDEX record_overrides_sync ON record_overrides (sync, key);
+ALTER TABLE dead_letters ADD COLUMN dismissed_row_hash BIGINT;
+-- record history across syncs ("key = ? OR destination_id = ?" without a sync): audit_key leads with sync
+CREATE INDEX audit_key_any_sync ON audit (key, id)
 )SQL",
     // 5 (issue 6): alerts and warehouse writeback — owned by that work; replace the placeholder statement
     R"SQL(
-SELECT 5
+ALTER TABLE runs ADD COLUMN error_category TEXT;
+CREATE TABLE alert_incidents (
+    id %ID%,
+    rule TEXT NOT NULL,
+    sync TEXT NOT NULL DEFAULT '',
+    key TEXT NOT NULL,
+    opened_at TEXT NOT NULL,
+    resolved_at TEXT,
+    last_notified_at TEXT,
+    owner TEXT,
+    message TEXT
+);
+CREATE UNIQUE INDEX alert_incidents_open ON alert_incidents (key) WHERE resolved_at IS NULL;
+CREATE TABLE alert_deliveries (
+    id %ID%,
+    incident_id BIGINT NOT NULL,
+    event TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    detail TEXT,
+    at TEXT NOT NULL
+);
+CREATE INDEX alert_deliveries_incident ON alert_deliveries (incident_id);
+CREATE TABLE writeback_marks (
+    target TEXT PRIMARY KEY,
+    last_id BIGINT NOT NULL,
+    updated_at TEXT NOT NULL
+)
 )SQL",
     // 6 (issue 7): governance (approvals, policy, rollout, rollback) — owned by that work; replace the placeholder statement
     R"SQL(
-SELECT 6
+CREATE TABLE approvals (
+    sync TEXT NOT NULL,
+    definition_hash TEXT NOT NULL,
+    role TEXT NOT NULL,
+    approver TEXT NOT NULL,
+    at TEXT NOT NULL,
+    comment TEXT,
+    PRIMARY KEY (sync, definition_hash, role, approver)
+);
+CREATE TABLE held_plans (
+    id %ID%,
+    sync TEXT NOT NULL,
+    run_id BIGINT NOT NULL,
+    definition_hash TEXT NOT NULL,
+    changed BIGINT NOT NULL,
+    removed BIGINT NOT NULL,
+    synced BIGINT NOT NULL,
+    field_changes TEXT,
+    reason TEXT,
+    at TEXT NOT NULL,
+    approved_by TEXT,
+    approved_at TEXT,
+    comment TEXT,
+    used_run BIGINT
+);
+CREATE INDEX held_plans_sync ON held_plans (sync, id);
 )SQL",
 };
 
@@ -1310,8 +1418,1019 @@ Result<void> StateStore::removeHeartbeat(const QString &runner)
 
 // Reconciliation and dead-letter actions (issue 5) -------------------------------------
 
+namespace {
+QString countsJson(const QMap<QString, qint64> &counts)
+{
+    QJsonObject o;
+    for (auto it = counts.begin(); it != counts.end(); ++it)
+        o.insert(it.key(), it.value());
+    return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
+}
+
+QMap<QString, qint64> countsFromJson(const QVariant &v)
+{
+    QMap<QString, qint64> counts;
+    const QJsonObject o = QJsonDocument::fromJson(v.toString().toUtf8()).object();
+    for (auto it = o.begin(); it != o.end(); ++it)
+        counts.insert(it.key(), it.value().toInteger());
+    return counts;
+}
+
+std::optional<QByteArray> optionalText(const QVariant &v)
+{
+    if (v.isNull())
+        return std::nullopt;
+    return v.toString().toUtf8();
+}
+
+const QString s_reconciliationColumns = QStringLiteral(
+    "id, sync, run_id, started_at, finished_at, sampled, keys_checked, matched, calls, class_counts, field_counts, error");
+
+Reconciliation reconciliationFromQuery(const QSqlQuery &q)
+{
+    Reconciliation r;
+    r.id = q.value(0).toLongLong();
+    r.sync = q.value(1).toString();
+    r.runId = q.value(2).toLongLong();
+    r.startedAt = parseTime(q.value(3));
+    r.finishedAt = parseTime(q.value(4));
+    r.sampled = q.value(5).toInt() != 0;
+    r.keysChecked = q.value(6).toLongLong();
+    r.matched = q.value(7).toLongLong();
+    r.calls = q.value(8).toLongLong();
+    r.classCounts = countsFromJson(q.value(9));
+    r.fieldCounts = countsFromJson(q.value(10));
+    r.error = q.value(11).toString();
+    return r;
+}
+
+ReconciliationDiff diffFromQuery(const QSqlQuery &q)
+{
+    ReconciliationDiff d;
+    d.reconciliationId = q.value(0).toLongLong();
+    d.key = q.value(1).toString();
+    d.destinationId = q.value(2).toString();
+    d.field = q.value(3).toString();
+    d.cls = q.value(4).toString();
+    d.warehouseValue = optionalText(q.value(5));
+    d.syncedValue = optionalText(q.value(6));
+    d.destinationValue = optionalText(q.value(7));
+    return d;
+}
+
+QVariant optionalString(const std::optional<QString> &v)
+{
+    return v ? QVariant(*v) : QVariant(QMetaType(QMetaType::QString));
+}
+
+/** The action row and its audit entry (run 0, result = the action, actor and reason in the message). */
+bool insertAction(QSqlDatabase &db, const DeadLetterAction &a, const QString &at, QSqlError *error)
+{
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("INSERT INTO dead_letter_actions (sync, key, action, actor, reason, field, value, at) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+    q.addBindValue(a.sync);
+    q.addBindValue(a.key);
+    q.addBindValue(a.action);
+    q.addBindValue(a.actor);
+    q.addBindValue(a.reason);
+    q.addBindValue(a.field);
+    q.addBindValue(optionalString(a.value));
+    q.addBindValue(at);
+    if (!q.exec()) {
+        *error = q.lastError();
+        return false;
+    }
+    q.prepare(QStringLiteral("INSERT INTO audit (run_id, sync, key, destination_id, field, definition_hash, old_value, "
+                             "new_value, result, category, code, message, at) VALUES (0, ?, ?, NULL, ?, NULL, NULL, ?, ?, NULL, ?, ?, ?)"));
+    q.addBindValue(a.sync);
+    q.addBindValue(a.key);
+    q.addBindValue(a.field.isNull() ? QStringLiteral("") : a.field);
+    q.addBindValue(a.value ? QVariant(QStringLiteral("t") + *a.value) : QVariant(QMetaType(QMetaType::QString)));
+    q.addBindValue(a.action == u"resend" ? QStringLiteral("dead_letter_resend") : a.action);
+    q.addBindValue(QVariant(QMetaType(QMetaType::QString))); // code: none (the actor is in the message)
+    q.addBindValue(QStringLiteral("by %1: %2").arg(a.actor, a.reason));
+    q.addBindValue(at);
+    if (!q.exec()) {
+        *error = q.lastError();
+        return false;
+    }
+    return true;
+}
+} // namespace
+
+Result<qint64> StateStore::saveReconciliation(const Reconciliation &r, const QList<ReconciliationDiff> &diffs)
+{
+    QSqlDatabase db = database();
+    if (!db.transaction())
+        return fail(sqlError(QStringLiteral("begin reconciliation"), db.lastError()));
+    auto abort = [&](const QString &what, const QSqlError &e) {
+        const Error error = sqlError(what, e);
+        db.rollback();
+        return fail(error);
+    };
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("INSERT INTO reconciliations (sync, run_id, started_at, finished_at, sampled, keys_checked, matched, "
+                             "calls, class_counts, field_counts, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
+    q.addBindValue(r.sync);
+    q.addBindValue(r.runId ? QVariant(r.runId) : QVariant(QMetaType(QMetaType::LongLong)));
+    q.addBindValue(r.startedAt.isValid() ? r.startedAt.toUTC().toString(Qt::ISODateWithMs) : now());
+    q.addBindValue(r.finishedAt.isValid() ? r.finishedAt.toUTC().toString(Qt::ISODateWithMs) : now());
+    q.addBindValue(r.sampled ? 1 : 0);
+    q.addBindValue(r.keysChecked);
+    q.addBindValue(r.matched);
+    q.addBindValue(r.calls);
+    q.addBindValue(countsJson(r.classCounts));
+    q.addBindValue(countsJson(r.fieldCounts));
+    q.addBindValue(r.error.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QVariant(r.error));
+    if (!q.exec() || !q.next())
+        return abort(QStringLiteral("write reconciliation"), q.lastError());
+    const qint64 id = q.value(0).toLongLong();
+    q.finish();
+    QSqlError insertError;
+    if (!insertRows(db, QStringLiteral("INSERT INTO reconciliation_diffs (reconciliation_id, key, destination_id, field, class, "
+                                       "warehouse_value, synced_value, destination_value) VALUES "),
+                    QString(), 8, diffs,
+                    [&](QSqlQuery &query, const ReconciliationDiff &d) {
+                        query.addBindValue(id);
+                        query.addBindValue(d.key);
+                        query.addBindValue(d.destinationId);
+                        query.addBindValue(d.field.isNull() ? QStringLiteral("") : d.field);
+                        query.addBindValue(d.cls);
+                        query.addBindValue(optionalBytes(d.warehouseValue));
+                        query.addBindValue(optionalBytes(d.syncedValue));
+                        query.addBindValue(optionalBytes(d.destinationValue));
+                    },
+                    &insertError))
+        return abort(QStringLiteral("write reconciliation diffs"), insertError);
+    if (!db.commit())
+        return abort(QStringLiteral("commit reconciliation"), db.lastError());
+    return id;
+}
+
+Result<QList<Reconciliation>> StateStore::reconciliations(const QString &sync, int limit)
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT ") + s_reconciliationColumns
+              + QStringLiteral(" FROM reconciliations WHERE sync = ? ORDER BY id DESC LIMIT ?"));
+    q.addBindValue(sync);
+    q.addBindValue(limit);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("list reconciliations"), q.lastError()));
+    QList<Reconciliation> list;
+    while (q.next())
+        list.append(reconciliationFromQuery(q));
+    return list;
+}
+
+Result<Reconciliation> StateStore::reconciliation(qint64 id)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("SELECT ") + s_reconciliationColumns + QStringLiteral(" FROM reconciliations WHERE id = ?"));
+    q.addBindValue(id);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read reconciliation"), q.lastError()));
+    if (!q.next())
+        return fail(QStringLiteral("no reconciliation %1").arg(id));
+    return reconciliationFromQuery(q);
+}
+
+Result<Reconciliation> StateStore::latestReconciliation(const QString &sync)
+{
+    auto list = reconciliations(sync, 1);
+    if (!list)
+        return fail(list.error());
+    return list->isEmpty() ? Reconciliation{} : list->first();
+}
+
+Result<QList<ReconciliationDiff>> StateStore::reconciliationDiffs(qint64 reconciliationId, const QString &cls)
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT reconciliation_id, key, destination_id, field, class, warehouse_value, synced_value, "
+                             "destination_value FROM reconciliation_diffs WHERE reconciliation_id = ? AND (? = '' OR class = ?) "
+                             "ORDER BY key, field"));
+    const QString filter = cls.isNull() ? QStringLiteral("") : cls;
+    q.addBindValue(reconciliationId);
+    q.addBindValue(filter);
+    q.addBindValue(filter);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read reconciliation diffs"), q.lastError()));
+    QList<ReconciliationDiff> list;
+    while (q.next())
+        list.append(diffFromQuery(q));
+    return list;
+}
+
+Result<QList<ReconciliationDiff>> StateStore::latestReconciledValues(const QString &sync, const QString &key)
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT d.reconciliation_id, d.key, d.destination_id, d.field, d.class, d.warehouse_value, "
+                             "d.synced_value, d.destination_value FROM reconciliation_diffs d "
+                             "WHERE d.key = ? AND d.reconciliation_id = (SELECT max(r.id) FROM reconciliations r "
+                             "JOIN reconciliation_diffs x ON x.reconciliation_id = r.id WHERE r.sync = ? AND x.key = ?) "
+                             "ORDER BY d.field"));
+    q.addBindValue(key);
+    q.addBindValue(sync);
+    q.addBindValue(key);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read reconciled values"), q.lastError()));
+    QList<ReconciliationDiff> list;
+    while (q.next())
+        list.append(diffFromQuery(q));
+    return list;
+}
+
+Result<QStringList> StateStore::snapshotKeys(const QString &sync)
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT key FROM snapshot WHERE sync = ? ORDER BY key"));
+    q.addBindValue(sync);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read snapshot keys"), q.lastError()));
+    QStringList keys;
+    while (q.next())
+        keys.append(q.value(0).toString());
+    return keys;
+}
+
+Result<QList<SnapshotRow>> StateStore::snapshotRowsForKeys(const QString &sync, const QStringList &keys)
+{
+    QList<SnapshotRow> rows;
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    constexpr qsizetype chunk = 200;
+    for (qsizetype begin = 0; begin < keys.size(); begin += chunk) {
+        const QStringList part = keys.mid(begin, chunk);
+        q.prepare(QStringLiteral("SELECT key, key_hash, row_hash, payload, destination_id, run_id FROM snapshot "
+                                 "WHERE sync = ? AND key IN (%1)")
+                      .arg(QStringList(part.size(), QStringLiteral("?")).join(QLatin1Char(','))));
+        q.addBindValue(sync);
+        for (const QString &key : part)
+            q.addBindValue(key);
+        if (!q.exec())
+            return fail(sqlError(QStringLiteral("read snapshot rows"), q.lastError()));
+        while (q.next()) {
+            SnapshotRow row;
+            row.key = q.value(0).toString();
+            row.keyHash = toUnsigned(q.value(1).toLongLong());
+            row.rowHash = toUnsigned(q.value(2).toLongLong());
+            row.payload = payloadFromJson(q.value(3).toString().toUtf8());
+            row.destinationId = q.value(4).toString();
+            row.runId = q.value(5).toLongLong();
+            rows.append(row);
+        }
+    }
+    return rows;
+}
+
+Result<int> StateStore::invalidateSnapshotRows(const QString &sync, const QList<SnapshotRow> &rows)
+{
+    QSqlDatabase db = database();
+    if (!db.transaction())
+        return fail(sqlError(QStringLiteral("begin invalidate"), db.lastError()));
+    auto abort = [&](const QString &what, const QSqlError &e) {
+        const Error error = sqlError(what, e);
+        db.rollback();
+        return fail(error);
+    };
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("UPDATE snapshot SET row_hash = 0, payload = ?, updated_at = ? WHERE sync = ? AND key = ?"));
+    const QString at = now();
+    int changed = 0;
+    for (const SnapshotRow &row : rows) {
+        q.addBindValue(QString::fromUtf8(payloadToJson(row.payload)));
+        q.addBindValue(at);
+        q.addBindValue(sync);
+        q.addBindValue(row.key);
+        if (!q.exec())
+            return abort(QStringLiteral("invalidate snapshot row %1").arg(row.key), q.lastError());
+        changed += q.numRowsAffected();
+    }
+    // The cached hash index must not serve the old row hashes.
+    q.prepare(QStringLiteral("UPDATE syncs SET snapshot_generation = snapshot_generation + 1 WHERE name = ?"));
+    q.addBindValue(sync);
+    if (!q.exec())
+        return abort(QStringLiteral("bump snapshot generation"), q.lastError());
+    if (!db.commit())
+        return abort(QStringLiteral("commit invalidate"), db.lastError());
+    return changed;
+}
+
+Result<QList<DeadLetter>> StateStore::findDeadLetters(const QString &sync, const DeadLetterFilter &filter)
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT sync, key, category, code, message, payload, first_run, last_run, attempts, status, "
+                             "updated_at FROM dead_letters WHERE sync = ? AND (? = '' OR status = ?) AND (? = '' OR category = ?) "
+                             "AND (? = '' OR code = ?) AND updated_at <= ? ORDER BY key"));
+    auto notNull = [](const QString &s) { return s.isNull() ? QStringLiteral("") : s; };
+    q.addBindValue(sync);
+    for (const QString &v : {notNull(filter.status), notNull(filter.category), notNull(filter.code)}) {
+        q.addBindValue(v);
+        q.addBindValue(v);
+    }
+    q.addBindValue(QDateTime::currentDateTimeUtc().addSecs(-filter.olderThanSeconds).toString(Qt::ISODateWithMs));
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read dead letters"), q.lastError()));
+    QList<DeadLetter> list;
+    while (q.next()) {
+        DeadLetter d;
+        d.sync = q.value(0).toString();
+        d.key = q.value(1).toString();
+        d.category = q.value(2).toString();
+        d.code = q.value(3).toString();
+        d.message = q.value(4).toString();
+        d.payload = q.value(5).toString().toUtf8();
+        d.firstRun = q.value(6).toLongLong();
+        d.lastRun = q.value(7).toLongLong();
+        d.attempts = q.value(8).toInt();
+        d.status = q.value(9).toString();
+        d.updatedAt = parseTime(q.value(10));
+        list.append(d);
+    }
+    return list;
+}
+
+Result<void> StateStore::recordDeadLetterAction(const DeadLetterAction &action)
+{
+    QSqlDatabase db = database();
+    if (!db.transaction())
+        return fail(sqlError(QStringLiteral("begin action"), db.lastError()));
+    QSqlError error;
+    if (!insertAction(db, action, now(), &error)) {
+        db.rollback();
+        return fail(sqlError(QStringLiteral("record %1 of %2").arg(action.action, action.key), error));
+    }
+    if (!db.commit())
+        return fail(sqlError(QStringLiteral("commit action"), db.lastError()));
+    return {};
+}
+
+Result<void> StateStore::dismissDeadLetter(const QString &sync, const QString &key, const QString &actor, const QString &reason)
+{
+    QSqlDatabase db = database();
+    if (!db.transaction())
+        return fail(sqlError(QStringLiteral("begin dismiss"), db.lastError()));
+    const QString at = now();
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("UPDATE dead_letters SET status = 'dismissed', dismissed_row_hash = NULL, updated_at = ? "
+                             "WHERE sync = ? AND key = ? AND status = 'open'"));
+    q.addBindValue(at);
+    q.addBindValue(sync);
+    q.addBindValue(key);
+    if (!q.exec()) {
+        const Error e = sqlError(QStringLiteral("dismiss %1").arg(key), q.lastError());
+        db.rollback();
+        return fail(e);
+    }
+    if (q.numRowsAffected() != 1) {
+        db.rollback();
+        return fail(QStringLiteral("sync \"%1\" has no open dead letter for key \"%2\"").arg(sync, key));
+    }
+    QSqlError error;
+    if (!insertAction(db, DeadLetterAction{0, sync, key, QStringLiteral("dismissed"), actor, reason, {}, std::nullopt, {}}, at,
+                      &error)) {
+        db.rollback();
+        return fail(sqlError(QStringLiteral("record dismissal of %1").arg(key), error));
+    }
+    if (!db.commit())
+        return fail(sqlError(QStringLiteral("commit dismiss"), db.lastError()));
+    return {};
+}
+
+Result<QHash<QString, quint64>> StateStore::dismissedKeys(const QString &sync)
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT key, dismissed_row_hash FROM dead_letters WHERE sync = ? AND status = 'dismissed'"));
+    q.addBindValue(sync);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read dismissed dead letters"), q.lastError()));
+    QHash<QString, quint64> keys;
+    while (q.next())
+        keys.insert(q.value(0).toString(), q.value(1).isNull() ? 0 : toUnsigned(q.value(1).toLongLong()));
+    return keys;
+}
+
+Result<void> StateStore::setDismissedRowHash(const QString &sync, const QString &key, quint64 rowHash)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("UPDATE dead_letters SET dismissed_row_hash = ? WHERE sync = ? AND key = ? AND status = 'dismissed'"));
+    q.addBindValue(toSigned(rowHash));
+    q.addBindValue(sync);
+    q.addBindValue(key);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("remember dismissed row of %1").arg(key), q.lastError()));
+    return {};
+}
+
+Result<void> StateStore::reopenDeadLetter(const QString &sync, const QString &key)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("UPDATE dead_letters SET status = 'open', dismissed_row_hash = NULL, updated_at = ? "
+                             "WHERE sync = ? AND key = ? AND status = 'dismissed'"));
+    q.addBindValue(now());
+    q.addBindValue(sync);
+    q.addBindValue(key);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("reopen dead letter %1").arg(key), q.lastError()));
+    return {};
+}
+
+Result<qint64> StateStore::addOverride(const RecordOverride &o)
+{
+    QSqlDatabase db = database();
+    if (!db.transaction())
+        return fail(sqlError(QStringLiteral("begin override"), db.lastError()));
+    const QString at = now();
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("INSERT INTO record_overrides (sync, key, field, value, reason, actor, created_at, expires_at) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
+    q.addBindValue(o.sync);
+    q.addBindValue(o.key);
+    q.addBindValue(o.field);
+    q.addBindValue(optionalString(o.value));
+    q.addBindValue(o.reason);
+    q.addBindValue(o.actor);
+    q.addBindValue(at);
+    q.addBindValue(o.expiresAt.isValid() ? QVariant(o.expiresAt.toUTC().toString(Qt::ISODateWithMs))
+                                         : QVariant(QMetaType(QMetaType::QString)));
+    if (!q.exec() || !q.next()) {
+        const Error e = sqlError(QStringLiteral("add override for %1").arg(o.key), q.lastError());
+        db.rollback();
+        return fail(e);
+    }
+    const qint64 id = q.value(0).toLongLong();
+    q.finish();
+    QSqlError error;
+    if (!insertAction(db, DeadLetterAction{0, o.sync, o.key, QStringLiteral("override"), o.actor, o.reason, o.field, o.value, {}},
+                      at, &error)) {
+        db.rollback();
+        return fail(sqlError(QStringLiteral("record override of %1").arg(o.key), error));
+    }
+    if (!db.commit())
+        return fail(sqlError(QStringLiteral("commit override"), db.lastError()));
+    return id;
+}
+
+Result<void> StateStore::revokeOverride(qint64 id, const QString &actor, const QString &reason)
+{
+    auto all = overrides(QString(), false);
+    if (!all)
+        return fail(all.error());
+    const auto it = std::find_if(all->begin(), all->end(), [&](const RecordOverride &o) { return o.id == id; });
+    if (it == all->end() || it->revokedAt.isValid())
+        return fail(QStringLiteral("no active override %1").arg(id));
+    QSqlDatabase db = database();
+    if (!db.transaction())
+        return fail(sqlError(QStringLiteral("begin revoke"), db.lastError()));
+    const QString at = now();
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("UPDATE record_overrides SET revoked_at = ? WHERE id = ?"));
+    q.addBindValue(at);
+    q.addBindValue(id);
+    QSqlError error;
+    if (!q.exec()) {
+        error = q.lastError();
+    } else if (!insertAction(db, DeadLetterAction{0, it->sync, it->key, QStringLiteral("override_revoked"), actor, reason,
+                                                  it->field, std::nullopt, {}},
+                             at, &error)) {
+    } else if (db.commit()) {
+        return {};
+    } else {
+        error = db.lastError();
+    }
+    db.rollback();
+    return fail(sqlError(QStringLiteral("revoke override %1").arg(id), error));
+}
+
+Result<QList<RecordOverride>> StateStore::overrides(const QString &sync, bool activeOnly)
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT id, sync, key, field, value, reason, actor, created_at, expires_at, revoked_at "
+                             "FROM record_overrides WHERE (? = '' OR sync = ?) ORDER BY id"));
+    const QString filter = sync.isNull() ? QStringLiteral("") : sync;
+    q.addBindValue(filter);
+    q.addBindValue(filter);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read overrides"), q.lastError()));
+    const QDateTime nowUtc = QDateTime::currentDateTimeUtc();
+    QList<RecordOverride> list;
+    while (q.next()) {
+        RecordOverride o;
+        o.id = q.value(0).toLongLong();
+        o.sync = q.value(1).toString();
+        o.key = q.value(2).toString();
+        o.field = q.value(3).toString();
+        if (!q.value(4).isNull())
+            o.value = q.value(4).toString();
+        o.reason = q.value(5).toString();
+        o.actor = q.value(6).toString();
+        o.createdAt = parseTime(q.value(7));
+        o.expiresAt = parseTime(q.value(8));
+        o.revokedAt = parseTime(q.value(9));
+        if (!activeOnly || o.isActive(nowUtc))
+            list.append(o);
+    }
+    return list;
+}
+
+Result<QList<DeadLetterAction>> StateStore::deadLetterActions(const QString &sync, const QString &key)
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT id, sync, key, action, actor, reason, field, value, at FROM dead_letter_actions "
+                             "WHERE sync = ? AND (? = '' OR key = ?) ORDER BY id"));
+    const QString filter = key.isNull() ? QStringLiteral("") : key;
+    q.addBindValue(sync);
+    q.addBindValue(filter);
+    q.addBindValue(filter);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read dead-letter actions"), q.lastError()));
+    QList<DeadLetterAction> list;
+    while (q.next()) {
+        DeadLetterAction a;
+        a.id = q.value(0).toLongLong();
+        a.sync = q.value(1).toString();
+        a.key = q.value(2).toString();
+        a.action = q.value(3).toString();
+        a.actor = q.value(4).toString();
+        a.reason = q.value(5).toString();
+        a.field = q.value(6).toString();
+        if (!q.value(7).isNull())
+            a.value = q.value(7).toString();
+        a.at = parseTime(q.value(8));
+        list.append(a);
+    }
+    return list;
+}
+
 // Alerts and warehouse writeback (issue 6) ---------------------------------------------
 
+namespace {
+AlertIncident incidentFromQuery(const QSqlQuery &q)
+{
+    AlertIncident i;
+    i.id = q.value(0).toLongLong();
+    i.rule = q.value(1).toString();
+    i.sync = q.value(2).toString();
+    i.key = q.value(3).toString();
+    i.openedAt = parseTime(q.value(4));
+    i.resolvedAt = parseTime(q.value(5));
+    i.lastNotifiedAt = parseTime(q.value(6));
+    i.owner = q.value(7).toString();
+    i.message = q.value(8).toString();
+    return i;
+}
+const QString s_incidentColumns =
+    QStringLiteral("id, rule, sync, key, opened_at, resolved_at, last_notified_at, owner, message");
+} // namespace
+
+Result<void> StateStore::setRunErrorCategory(qint64 runId, const QString &category)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("UPDATE runs SET error_category = ? WHERE id = ?"));
+    q.addBindValue(nullableText(category));
+    q.addBindValue(runId);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("record the error category of run %1").arg(runId), q.lastError()));
+    return {};
+}
+
+Result<QString> StateStore::runErrorCategory(qint64 runId)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("SELECT error_category FROM runs WHERE id = ?"));
+    q.addBindValue(runId);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read the error category of run %1").arg(runId), q.lastError()));
+    return q.next() ? q.value(0).toString() : QString();
+}
+
+Result<qint64> StateStore::openAlertIncident(const AlertIncident &incident)
+{
+    QSqlQuery q(database());
+    // The partial unique index (key WHERE resolved_at IS NULL) makes this a compare-and-set.
+    q.prepare(QStringLiteral("INSERT INTO alert_incidents (rule, sync, key, opened_at, owner, message) "
+                             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id"));
+    q.addBindValue(incident.rule);
+    q.addBindValue(notNullText(incident.sync));
+    q.addBindValue(incident.key);
+    q.addBindValue(incident.openedAt.isValid() ? isoTime(incident.openedAt) : now());
+    q.addBindValue(incident.owner);
+    q.addBindValue(incident.message);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("open alert incident %1").arg(incident.key), q.lastError()));
+    return q.next() ? q.value(0).toLongLong() : 0;
+}
+
+Result<bool> StateStore::resolveAlertIncident(qint64 id, const QDateTime &at)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("UPDATE alert_incidents SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL"));
+    q.addBindValue(at.isValid() ? isoTime(at) : now());
+    q.addBindValue(id);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("resolve alert incident %1").arg(id), q.lastError()));
+    return q.numRowsAffected() == 1;
+}
+
+Result<void> StateStore::markAlertNotified(qint64 id, const QDateTime &at)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("UPDATE alert_incidents SET last_notified_at = ? WHERE id = ?"));
+    q.addBindValue(at.isValid() ? isoTime(at) : now());
+    q.addBindValue(id);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("mark alert incident %1 notified").arg(id), q.lastError()));
+    return {};
+}
+
+Result<QList<AlertIncident>> StateStore::openAlertIncidents()
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral("SELECT ") + s_incidentColumns
+                + QStringLiteral(" FROM alert_incidents WHERE resolved_at IS NULL ORDER BY id")))
+        return fail(sqlError(QStringLiteral("read open alert incidents"), q.lastError()));
+    QList<AlertIncident> list;
+    while (q.next())
+        list.append(incidentFromQuery(q));
+    return list;
+}
+
+Result<QList<AlertIncident>> StateStore::alertIncidents(int limit)
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT ") + s_incidentColumns + QStringLiteral(" FROM alert_incidents ORDER BY id DESC LIMIT ?"));
+    q.addBindValue(limit);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read alert incidents"), q.lastError()));
+    QList<AlertIncident> list;
+    while (q.next())
+        list.append(incidentFromQuery(q));
+    return list;
+}
+
+Result<void> StateStore::recordAlertDelivery(const AlertDelivery &delivery)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("INSERT INTO alert_deliveries (incident_id, event, channel, kind, status, detail, at) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    q.addBindValue(delivery.incidentId);
+    q.addBindValue(delivery.event);
+    q.addBindValue(delivery.channel);
+    q.addBindValue(delivery.kind);
+    q.addBindValue(delivery.status);
+    q.addBindValue(delivery.detail);
+    q.addBindValue(delivery.at.isValid() ? isoTime(delivery.at) : now());
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("record alert delivery"), q.lastError()));
+    return {};
+}
+
+Result<QList<AlertDelivery>> StateStore::alertDeliveries(qint64 incidentId, int limit)
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT id, incident_id, event, channel, kind, status, detail, at FROM alert_deliveries "
+                             "WHERE (? = 0 OR incident_id = ?) ORDER BY id DESC LIMIT ?"));
+    q.addBindValue(incidentId);
+    q.addBindValue(incidentId);
+    q.addBindValue(limit);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read alert deliveries"), q.lastError()));
+    QList<AlertDelivery> list;
+    while (q.next()) {
+        AlertDelivery d;
+        d.id = q.value(0).toLongLong();
+        d.incidentId = q.value(1).toLongLong();
+        d.event = q.value(2).toString();
+        d.channel = q.value(3).toString();
+        d.kind = q.value(4).toString();
+        d.status = q.value(5).toString();
+        d.detail = q.value(6).toString();
+        d.at = parseTime(q.value(7));
+        list.append(d);
+    }
+    return list;
+}
+
+Result<qint64> StateStore::writebackMark(const QString &target)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("SELECT last_id FROM writeback_marks WHERE target = ?"));
+    q.addBindValue(target);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read the writeback mark of %1").arg(target), q.lastError()));
+    return q.next() ? q.value(0).toLongLong() : 0;
+}
+
+Result<void> StateStore::setWritebackMark(const QString &target, qint64 lastId)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("INSERT INTO writeback_marks (target, last_id, updated_at) VALUES (?, ?, ?) "
+                             "ON CONFLICT (target) DO UPDATE SET last_id = excluded.last_id, updated_at = excluded.updated_at"));
+    q.addBindValue(target);
+    q.addBindValue(lastId);
+    q.addBindValue(now());
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("write the writeback mark of %1").arg(target), q.lastError()));
+    return {};
+}
+
+Result<QList<RunRecord>> StateStore::runsAfter(qint64 afterId, int limit)
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT ") + s_runColumns
+              + QStringLiteral(" FROM runs WHERE id > ? AND status <> 'running' ORDER BY id LIMIT ?"));
+    q.addBindValue(afterId);
+    q.addBindValue(limit);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("list runs after %1").arg(afterId), q.lastError()));
+    QList<RunRecord> list;
+    while (q.next())
+        list.append(runFromQuery(q));
+    return list;
+}
+
+Result<qint64> StateStore::oldestRunningRun()
+{
+    QSqlQuery q(database());
+    if (!q.exec(QStringLiteral("SELECT min(id) FROM runs WHERE status = 'running'")))
+        return fail(sqlError(QStringLiteral("find running runs"), q.lastError()));
+    return q.next() ? q.value(0).toLongLong() : 0;
+}
+
+Result<QList<RejectionEntry>> StateStore::rejectionsAfter(qint64 afterId, int limit)
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT id, run_id, sync, key, category, code, message, payload, attempts, at FROM rejections "
+                             "WHERE id > ? ORDER BY id LIMIT ?"));
+    q.addBindValue(afterId);
+    q.addBindValue(limit);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read rejections after %1").arg(afterId), q.lastError()));
+    QList<RejectionEntry> list;
+    while (q.next()) {
+        RejectionEntry r;
+        r.id = q.value(0).toLongLong();
+        r.runId = q.value(1).toLongLong();
+        r.sync = q.value(2).toString();
+        r.key = q.value(3).toString();
+        r.category = q.value(4).toString();
+        r.code = q.value(5).toString();
+        r.message = q.value(6).toString();
+        r.payload = q.value(7).toString().toUtf8();
+        r.attempts = q.value(8).toInt();
+        r.at = parseTime(q.value(9));
+        list.append(r);
+    }
+    return list;
+}
+
+Result<QList<AuditEntry>> StateStore::auditAfter(qint64 afterId, int limit)
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT id, run_id, sync, key, destination_id, field, definition_hash, old_value, new_value, "
+                             "result, category, code, message, at FROM audit WHERE id > ? ORDER BY id LIMIT ?"));
+    q.addBindValue(afterId);
+    q.addBindValue(limit);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read audit after %1").arg(afterId), q.lastError()));
+    QList<AuditEntry> list;
+    while (q.next()) {
+        AuditEntry e;
+        e.id = q.value(0).toLongLong();
+        e.runId = q.value(1).toLongLong();
+        e.sync = q.value(2).toString();
+        e.key = q.value(3).toString();
+        e.destinationId = q.value(4).toString();
+        e.field = q.value(5).toString();
+        e.definitionHash = q.value(6).toString();
+        if (!q.value(7).isNull())
+            e.oldValue = q.value(7).toString().toUtf8();
+        if (!q.value(8).isNull())
+            e.newValue = q.value(8).toString().toUtf8();
+        e.result = q.value(9).toString();
+        e.category = q.value(10).toString();
+        e.code = q.value(11).toString();
+        e.message = q.value(12).toString();
+        e.at = parseTime(q.value(13));
+        list.append(e);
+    }
+    return list;
+}
+
 // Governance (issue 7) -----------------------------------------------------------------
+
+namespace {
+QVariant nullIfEmpty(const QString &text)
+{
+    return text.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QVariant(text);
+}
+
+QByteArray countsToJson(const QMap<QString, qint64> &counts)
+{
+    QJsonObject object;
+    for (auto it = counts.begin(); it != counts.end(); ++it)
+        object.insert(it.key(), it.value());
+    return QJsonDocument(object).toJson(QJsonDocument::Compact);
+}
+
+QMap<QString, qint64> countsFromJson(const QString &json)
+{
+    QMap<QString, qint64> counts;
+    const QJsonObject object = QJsonDocument::fromJson(json.toUtf8()).object();
+    for (auto it = object.begin(); it != object.end(); ++it)
+        counts.insert(it.key(), static_cast<qint64>(it.value().toDouble()));
+    return counts;
+}
+
+const char *const s_heldPlanColumns = "id, sync, run_id, definition_hash, changed, removed, synced, field_changes, reason, at, "
+                                      "approved_by, approved_at, comment, used_run";
+
+HeldPlan heldPlanFrom(const QSqlQuery &q)
+{
+    HeldPlan p;
+    p.id = q.value(0).toLongLong();
+    p.sync = q.value(1).toString();
+    p.runId = q.value(2).toLongLong();
+    p.definitionHash = q.value(3).toString();
+    p.changed = q.value(4).toLongLong();
+    p.removed = q.value(5).toLongLong();
+    p.synced = q.value(6).toLongLong();
+    p.fieldChanges = countsFromJson(q.value(7).toString());
+    p.reason = q.value(8).toString();
+    p.at = parseTime(q.value(9));
+    p.approvedBy = q.value(10).toString();
+    p.approvedAt = parseTime(q.value(11));
+    p.comment = q.value(12).toString();
+    p.usedRun = q.value(13).toLongLong();
+    return p;
+}
+} // namespace
+
+Result<void> StateStore::recordApproval(const ApprovalRecord &approval)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("INSERT INTO approvals (sync, definition_hash, role, approver, at, comment) VALUES (?, ?, ?, ?, ?, ?) "
+                             "ON CONFLICT (sync, definition_hash, role, approver) DO UPDATE SET at = excluded.at, "
+                             "comment = excluded.comment"));
+    q.addBindValue(approval.sync);
+    q.addBindValue(approval.definitionHash);
+    q.addBindValue(approval.role);
+    q.addBindValue(approval.approver);
+    q.addBindValue(approval.at.isValid() ? isoTime(approval.at) : now());
+    q.addBindValue(nullIfEmpty(approval.comment));
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("record approval of %1").arg(approval.sync), q.lastError()));
+    return {};
+}
+
+Result<QList<ApprovalRecord>> StateStore::approvals(const QString &sync, const QString &definitionHash)
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    QString sql = QStringLiteral("SELECT sync, definition_hash, role, approver, at, comment FROM approvals WHERE sync = ?");
+    if (!definitionHash.isEmpty())
+        sql += QStringLiteral(" AND definition_hash = ?");
+    q.prepare(sql + QStringLiteral(" ORDER BY at, role, approver"));
+    q.addBindValue(sync);
+    if (!definitionHash.isEmpty())
+        q.addBindValue(definitionHash);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read approvals of %1").arg(sync), q.lastError()));
+    QList<ApprovalRecord> list;
+    while (q.next())
+        list.append(ApprovalRecord{q.value(0).toString(), q.value(1).toString(), q.value(2).toString(),
+                                   q.value(3).toString(), q.value(5).toString(), parseTime(q.value(4))});
+    return list;
+}
+
+Result<qint64> StateStore::recordHeldPlan(const HeldPlan &plan)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("INSERT INTO held_plans (sync, run_id, definition_hash, changed, removed, synced, field_changes, "
+                             "reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+              + QStringLiteral(" RETURNING id"));
+    q.addBindValue(plan.sync);
+    q.addBindValue(plan.runId);
+    q.addBindValue(plan.definitionHash);
+    q.addBindValue(plan.changed);
+    q.addBindValue(plan.removed);
+    q.addBindValue(plan.synced);
+    q.addBindValue(QString::fromUtf8(countsToJson(plan.fieldChanges)));
+    q.addBindValue(plan.reason);
+    q.addBindValue(now());
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("record held plan of %1").arg(plan.sync), q.lastError()));
+    if (!q.next())
+        return fail(QStringLiteral("state store: the held plan of %1 got no id").arg(plan.sync));
+    return q.value(0).toLongLong();
+}
+
+Result<QList<HeldPlan>> StateStore::heldPlans(const QString &sync, int limit)
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT %1 FROM held_plans WHERE sync = ? ORDER BY id DESC LIMIT ?")
+                  .arg(QLatin1StringView(s_heldPlanColumns)));
+    q.addBindValue(sync);
+    q.addBindValue(limit);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read held plans of %1").arg(sync), q.lastError()));
+    QList<HeldPlan> list;
+    while (q.next())
+        list.append(heldPlanFrom(q));
+    return list;
+}
+
+Result<HeldPlan> StateStore::approveHeldPlan(const QString &sync, const QString &definitionHash, const QString &approver,
+                                             const QString &comment)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("SELECT %1 FROM held_plans WHERE sync = ? AND definition_hash = ? AND approved_by IS NULL "
+                             "ORDER BY id DESC LIMIT 1")
+                  .arg(QLatin1StringView(s_heldPlanColumns)));
+    q.addBindValue(sync);
+    q.addBindValue(definitionHash);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read held plans of %1").arg(sync), q.lastError()));
+    if (!q.next())
+        return fail(QStringLiteral("sync %1 has no held run waiting for a blast-radius approval of its current definition")
+                        .arg(sync));
+    HeldPlan plan = heldPlanFrom(q);
+    QSqlQuery u(database());
+    u.prepare(QStringLiteral("UPDATE held_plans SET approved_by = ?, approved_at = ?, comment = ? WHERE id = ?"));
+    const QString at = now();
+    u.addBindValue(approver);
+    u.addBindValue(at);
+    u.addBindValue(nullIfEmpty(comment));
+    u.addBindValue(plan.id);
+    if (!u.exec())
+        return fail(sqlError(QStringLiteral("approve held plan of %1").arg(sync), u.lastError()));
+    plan.approvedBy = approver;
+    plan.approvedAt = parseTime(at);
+    plan.comment = comment;
+    return plan;
+}
+
+Result<QList<AuditEntry>> StateStore::runAudit(const QString &sync, qint64 runId, const QStringList &keys)
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT id, run_id, sync, key, destination_id, field, definition_hash, old_value, new_value, "
+                             "result, category, code, message, at FROM audit WHERE sync = ? AND run_id = ? ORDER BY id"));
+    q.addBindValue(sync);
+    q.addBindValue(runId);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read the audit of run %1").arg(runId), q.lastError()));
+    const QSet<QString> wanted(keys.begin(), keys.end());
+    QList<AuditEntry> list;
+    while (q.next()) {
+        AuditEntry e;
+        e.key = q.value(3).toString();
+        if (!wanted.isEmpty() && !wanted.contains(e.key))
+            continue;
+        e.id = q.value(0).toLongLong();
+        e.runId = q.value(1).toLongLong();
+        e.sync = q.value(2).toString();
+        e.destinationId = q.value(4).toString();
+        e.field = q.value(5).toString();
+        e.definitionHash = q.value(6).toString();
+        if (!q.value(7).isNull())
+            e.oldValue = q.value(7).toString().toUtf8();
+        if (!q.value(8).isNull())
+            e.newValue = q.value(8).toString().toUtf8();
+        e.result = q.value(9).toString();
+        e.category = q.value(10).toString();
+        e.code = q.value(11).toString();
+        e.message = q.value(12).toString();
+        e.at = parseTime(q.value(13));
+        list.append(e);
+    }
+    return list;
+}
+
+Result<void> StateStore::useHeldPlanApproval(qint64 heldPlanId, qint64 runId)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("UPDATE held_plans SET used_run = ? WHERE id = ?"));
+    q.addBindValue(runId);
+    q.addBindValue(heldPlanId);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("use held plan approval"), q.lastError()));
+    return {};
+}
 
 } // namespace Sluice

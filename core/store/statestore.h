@@ -164,6 +164,120 @@ struct RunnerHeartbeat
     QString currentRun;  ///< their run ids, comma-separated
 };
 
+// Alerts and warehouse writeback (issue 6) ---------------------------------------------
+
+/** One alert incident: opened when a rule starts firing, resolved when it clears (core/alerts). */
+struct AlertIncident
+{
+    qint64 id = 0;
+    QString rule;    ///< failed, rejection_rate, zero_rows, row_count_deviation, late, budget, schema_drift, heartbeat_lost
+    QString sync;    ///< empty for workspace-wide rules
+    QString key;     ///< identity: "rule:sync" (or "heartbeat_lost:runner"); at most one open incident per key
+    QDateTime openedAt, resolvedAt, lastNotifiedAt;
+    QString owner;
+    QString message;
+};
+
+/** One notification sent (or attempted) for an incident. */
+struct AlertDelivery
+{
+    qint64 id = 0;
+    qint64 incidentId = 0;
+    QString event;   ///< opened | resolved
+    QString channel; ///< channel name from alerts.json
+    QString kind;    ///< slack | webhook | email
+    QString status;  ///< ok | failed
+    QString detail;  ///< the receiver's answer or the error (never a secret)
+    QDateTime at;
+};
+
+// Governance (issue 7) --------------------------------------------------------------------
+
+/** One sign-off of a definition version (its content hash) in one role. */
+struct ApprovalRecord
+{
+    QString sync, definitionHash, role, approver, comment;
+    QDateTime at;
+};
+
+/** A run held by the blast-radius gate: what it would have changed, and its approval. */
+struct HeldPlan
+{
+    qint64 id = 0;
+    QString sync;
+    qint64 runId = 0;
+    QString definitionHash;
+    qint64 changed = 0, removed = 0; ///< records the plan would update / delete
+    qint64 synced = 0;               ///< the destination's synced records (snapshot) at the time
+    QMap<QString, qint64> fieldChanges;
+    QString reason;
+    QDateTime at;
+    QString approvedBy, comment;     ///< empty while waiting
+    QDateTime approvedAt;
+    qint64 usedRun = 0;              ///< the run that went ahead on this approval (0: not yet)
+};
+
+// Reconciliation and dead-letter actions (issue 5) --------------------------------------
+
+/** One differing (key, field) of a reconciliation; values are canonical encodings, nullopt = none. */
+struct ReconciliationDiff
+{
+    qint64 reconciliationId = 0;
+    QString key, destinationId;
+    QString field; ///< empty for a record-level class (missing_in_destination, unknown_to_us)
+    QString cls;   ///< edited_in_destination | stale | failed | missing_in_destination | unknown_to_us
+    std::optional<QByteArray> warehouseValue, syncedValue, destinationValue;
+};
+
+/** One reconciliation of a sync (engine: reconcile/reconciler.h). */
+struct Reconciliation
+{
+    qint64 id = 0;
+    QString sync;
+    qint64 runId = 0; ///< the run it followed, 0 = none
+    QDateTime startedAt, finishedAt;
+    bool sampled = false;
+    qint64 keysChecked = 0, matched = 0, calls = 0;
+    QString error;
+    QMap<QString, qint64> classCounts; ///< class → records with at least one diff of that class
+    QMap<QString, qint64> fieldCounts; ///< destination field → drifted records
+
+    [[nodiscard]] double matchRate() const { return keysChecked ? double(matched) / double(keysChecked) : 1.0; }
+};
+
+/** An operator's action on a dead letter or record (dead-letter workbench), with who did it. */
+struct DeadLetterAction
+{
+    qint64 id = 0;
+    QString sync, key;
+    QString action; ///< resend | override | dismissed | override_revoked | heal
+    QString actor, reason, field;
+    std::optional<QString> value;
+    QDateTime at;
+};
+
+/** An explicit value for one field of one record, applied by runs while active. */
+struct RecordOverride
+{
+    qint64 id = 0;
+    QString sync, key, field;
+    std::optional<QString> value; ///< text form, typed as the field's model column at run time; nullopt = null
+    QString reason, actor;
+    QDateTime createdAt, expiresAt, revokedAt; ///< invalid expiresAt = until revoked
+
+    [[nodiscard]] bool isActive(const QDateTime &at) const
+    {
+        return !revokedAt.isValid() && (!expiresAt.isValid() || expiresAt > at);
+    }
+};
+
+struct DeadLetterFilter
+{
+    QString status = QStringLiteral("open"); ///< empty = any
+    QString category, code;                  ///< empty = any
+    qint64 olderThanSeconds = 0;             ///< updated at least this long ago
+};
+
 /**
  * The state store: Qt Sql over SQLite (default) or PostgreSQL, with versioned
  * migrations. An instance owns one QSqlDatabase connection and must be used from the
@@ -275,10 +389,94 @@ public:
     [[nodiscard]] Result<void> removeHeartbeat(const QString &runner);
 
     // Reconciliation and dead-letter actions (issue 5) ---------------------------
+    /** Stores a reconciliation and its diffs in one transaction; returns its id. */
+    [[nodiscard]] Result<qint64> saveReconciliation(const Reconciliation &reconciliation,
+                                                    const QList<ReconciliationDiff> &diffs);
+    /** Reconciliations of a sync, newest first (match rate over time). */
+    [[nodiscard]] Result<QList<Reconciliation>> reconciliations(const QString &sync, int limit = 100);
+    [[nodiscard]] Result<Reconciliation> reconciliation(qint64 id);
+    /** The newest reconciliation of a sync; id 0 when there is none. */
+    [[nodiscard]] Result<Reconciliation> latestReconciliation(const QString &sync);
+    /** Diffs of a reconciliation (optionally one class), ordered by key and field. */
+    [[nodiscard]] Result<QList<ReconciliationDiff>> reconciliationDiffs(qint64 reconciliationId,
+                                                                        const QString &cls = {});
+    /** Latest reconciled destination value per field of a key (for the record history). */
+    [[nodiscard]] Result<QList<ReconciliationDiff>> latestReconciledValues(const QString &sync, const QString &key);
+    /** Every snapshot key of a sync, sorted. */
+    [[nodiscard]] Result<QStringList> snapshotKeys(const QString &sync);
+    [[nodiscard]] Result<QList<SnapshotRow>> snapshotRowsForKeys(const QString &sync, const QStringList &keys);
+    /**
+     * Makes the next run re-send these keys: their row hash becomes 0 (never a real hash)
+     * and their payload the given one, in one transaction that bumps the snapshot
+     * generation (the cached index is rebuilt). Returns the rows changed.
+     */
+    [[nodiscard]] Result<int> invalidateSnapshotRows(const QString &sync, const QList<SnapshotRow> &rows);
+    [[nodiscard]] Result<QList<DeadLetter>> findDeadLetters(const QString &sync, const DeadLetterFilter &filter);
+    /** Records an action (and its audit entry, run 0, result = action). */
+    [[nodiscard]] Result<void> recordDeadLetterAction(const DeadLetterAction &action);
+    /** Dismisses an open dead letter (status dismissed) and records the action. */
+    [[nodiscard]] Result<void> dismissDeadLetter(const QString &sync, const QString &key, const QString &actor,
+                                                 const QString &reason);
+    /** Dismissed keys → the row hash they were dismissed at (0 = not yet seen by a run). */
+    [[nodiscard]] Result<QHash<QString, quint64>> dismissedKeys(const QString &sync);
+    [[nodiscard]] Result<void> setDismissedRowHash(const QString &sync, const QString &key, quint64 rowHash);
+    /** A dismissed dead letter whose warehouse row changed is open again (the run sends it). */
+    [[nodiscard]] Result<void> reopenDeadLetter(const QString &sync, const QString &key);
+    [[nodiscard]] Result<qint64> addOverride(const RecordOverride &override_);
+    [[nodiscard]] Result<void> revokeOverride(qint64 id, const QString &actor, const QString &reason);
+    /** Overrides of a sync (all syncs when empty); activeOnly: not revoked, not expired. */
+    [[nodiscard]] Result<QList<RecordOverride>> overrides(const QString &sync, bool activeOnly);
+    [[nodiscard]] Result<QList<DeadLetterAction>> deadLetterActions(const QString &sync, const QString &key = {});
 
     // Alerts and warehouse writeback (issue 6) ------------------------------------
+    /** Stores the failing error's category ("schema_drift") beside a finished run's error text. */
+    [[nodiscard]] Result<void> setRunErrorCategory(qint64 runId, const QString &category);
+    /** The category set by setRunErrorCategory(), empty when none. */
+    [[nodiscard]] Result<QString> runErrorCategory(qint64 runId);
+    /**
+     * Opens an incident unless one with the same key is open. Returns its id, or 0 when an
+     * open incident with that key already existed (another runner opened it first).
+     */
+    [[nodiscard]] Result<qint64> openAlertIncident(const AlertIncident &incident);
+    /** Resolves an open incident; true only for the caller that resolved it. */
+    [[nodiscard]] Result<bool> resolveAlertIncident(qint64 id, const QDateTime &at);
+    [[nodiscard]] Result<void> markAlertNotified(qint64 id, const QDateTime &at);
+    /** Open incidents (resolved_at NULL), oldest first. */
+    [[nodiscard]] Result<QList<AlertIncident>> openAlertIncidents();
+    /** Every incident, newest first. */
+    [[nodiscard]] Result<QList<AlertIncident>> alertIncidents(int limit = 200);
+    [[nodiscard]] Result<void> recordAlertDelivery(const AlertDelivery &delivery);
+    /** Deliveries of one incident (all incidents when 0), newest first. */
+    [[nodiscard]] Result<QList<AlertDelivery>> alertDeliveries(qint64 incidentId = 0, int limit = 500);
+    /** The writeback high-water mark of a target table ("runs", "rejections", "audit"); 0 when none. */
+    [[nodiscard]] Result<qint64> writebackMark(const QString &target);
+    [[nodiscard]] Result<void> setWritebackMark(const QString &target, qint64 lastId);
+    /** Finished runs (not running) with id > afterId, oldest first. */
+    [[nodiscard]] Result<QList<RunRecord>> runsAfter(qint64 afterId, int limit);
+    /** The smallest id of a run still running (0 when none): writeback stops before it. */
+    [[nodiscard]] Result<qint64> oldestRunningRun();
+    /** Rejections with id > afterId, oldest first (all syncs). */
+    [[nodiscard]] Result<QList<RejectionEntry>> rejectionsAfter(qint64 afterId, int limit);
+    /** Audit entries with id > afterId, oldest first (all syncs). */
+    [[nodiscard]] Result<QList<AuditEntry>> auditAfter(qint64 afterId, int limit);
 
     // Governance (issue 7) --------------------------------------------------------
+    /** Records (or renews) one approval of sync's definition hash in a role. */
+    [[nodiscard]] Result<void> recordApproval(const ApprovalRecord &approval);
+    /** Approvals of a sync, of one definition hash (all when empty), oldest first. */
+    [[nodiscard]] Result<QList<ApprovalRecord>> approvals(const QString &sync, const QString &definitionHash = {});
+    /** Stores a held plan; returns its id. */
+    [[nodiscard]] Result<qint64> recordHeldPlan(const HeldPlan &plan);
+    /** Held plans of a sync, newest first. */
+    [[nodiscard]] Result<QList<HeldPlan>> heldPlans(const QString &sync, int limit = 50);
+    /** Approves the newest unapproved held plan of (sync, hash); fails when there is none. */
+    [[nodiscard]] Result<HeldPlan> approveHeldPlan(const QString &sync, const QString &definitionHash,
+                                                   const QString &approver, const QString &comment);
+    /** Marks an approved held plan as used by runId (an approval lets one run through). */
+    [[nodiscard]] Result<void> useHeldPlanApproval(qint64 heldPlanId, qint64 runId);
+    /** The audit entries one run wrote (rollback reads them), oldest first; keys empty = all keys. */
+    [[nodiscard]] Result<QList<AuditEntry>> runAudit(const QString &sync, qint64 runId, const QStringList &keys = {});
+
 
     /** The migration steps, in order (exposed for tests). */
     static int latestSchemaVersion();

@@ -235,7 +235,8 @@ void tst_Definition::syncErrors_data()
                        + QStringLiteral(
                            "$.zzzzzzzzz: unknown key \"zzzzzzzzz\" (expected sluice, name, owner, "
                            "purpose, tier, source, destination, mode, fields, schedule, rollout, "
-                           "alerts or destinationSchema; custom keys start with \"x-\")")};
+                           "alerts, destinationSchema, approvals, blastRadius or consent; custom keys start with "
+                           "\"x-\")")};
 
     const QJsonObject health{{QStringLiteral("from"), QStringLiteral("health_score")},
                              {QStringLiteral("to"), QStringLiteral("Health_Score__c")}};

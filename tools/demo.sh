@@ -34,9 +34,9 @@ echo; echo "== 1% of the warehouse drifts, then plan and run"
 "$cli" plan --workspace "$ws" account-health-to-salesforce
 "$cli" run --workspace "$ws" account-health-to-salesforce || true
 echo; echo "== rejections (the destinations' own codes and messages)"
-"$cli" rejections --workspace "$ws" account-health-to-salesforce | head -n 12
+"$cli" rejections --workspace "$ws" account-health-to-salesforce | sed -n 1,12p
 echo; echo "== history of account 17 (locked twice in Salesforce, retried)"
-"$cli" history --workspace "$ws" account-health-to-salesforce --key 17 | head -n 12
+"$cli" history --workspace "$ws" account-health-to-salesforce --key 17 | sed -n 1,12p
 
 if [[ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]]; then
   build/app/sluice "$ws"

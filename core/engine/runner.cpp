@@ -269,6 +269,9 @@ private:
     Result<void> blastRadiusGate();                         // issue 7
     Value matchFor(const SnapshotRow &row) const;
     Result<void> commit(BatchCommit &batch);
+    /** A rejected record: rejection, dead letter and counters; its snapshot state stays as it was. */
+    void recordRejection(BatchCommit &batch, const QString &key, const Error &error, const QByteArray &payload, int attempts);
+    static tl::unexpected<Error> cancelledError();
     Result<void> updateBudget();
     Result<void> checkBudget(qint64 forecast, bool beforeFirstWrite);
     qint64 writeCallForecast() const;
@@ -671,6 +674,24 @@ Result<void> RunImpl::commit(BatchCommit &batch)
     return checkBudget(left > 0 ? (left + batchSize - 1) / batchSize : 0, false);
 }
 
+void RunImpl::recordRejection(BatchCommit &batch, const QString &key, const Error &error, const QByteArray &payload,
+                              int attempts)
+{
+    const QString category = categoryName(error.category);
+    batch.rejections.append(RejectionEntry{0, 0, {}, key, category, error.code, error.message, payload, attempts, {}});
+    batch.deadLetters.append(DeadLetter{{}, key, category, error.code, error.message, payload, 0, 0, attempts,
+                                        QStringLiteral("open"), {}});
+    ++s.summary.counts.rejected;
+    ++s.summary.counts.deadLettered;
+    s.summary.counts.rejections[category] += 1;
+}
+
+tl::unexpected<Error> RunImpl::cancelledError()
+{
+    return fail(Error{RejectionCategory::Internal, QStringLiteral("cancelled"),
+                      QStringLiteral("cancelled; acknowledged batches were committed")});
+}
+
 Result<void> RunImpl::push()
 {
     report(QStringLiteral("push"));
@@ -680,8 +701,7 @@ Result<void> RunImpl::push()
     m_state.recordsTotal = total + (s.definition.mode == SyncMode::Mirror ? s.summary.counts.removed : 0);
     for (qsizetype begin = 0; begin < total; begin += batchSize) {
         if (cancelled())
-            return fail(Error{RejectionCategory::Internal, QStringLiteral("cancelled"),
-                              QStringLiteral("cancelled; acknowledged batches were committed")});
+            return cancelledError();
         const qsizetype end = std::min<qsizetype>(total, begin + batchSize);
         QList<OutRecord> records;
         for (qsizetype r = begin; r < end; ++r)
@@ -747,14 +767,7 @@ Result<void> RunImpl::push()
             } else {
                 // Rejected: the snapshot keeps its old state, so the next run retries this row.
                 const QByteArray payload = QJsonDocument(payloadJson(record)).toJson(QJsonDocument::Compact);
-                const QString category = categoryName(result.error.category);
-                batch.rejections.append(RejectionEntry{0, 0, {}, record.key, category, result.error.code,
-                                                       result.error.message, payload, attempts[i], {}});
-                batch.deadLetters.append(DeadLetter{{}, record.key, category, result.error.code, result.error.message,
-                                                    payload, 0, 0, attempts[i], QStringLiteral("open"), {}});
-                ++s.summary.counts.rejected;
-                ++s.summary.counts.deadLettered;
-                s.summary.counts.rejections[category] += 1;
+                recordRejection(batch, record.key, result.error, payload, attempts[i]);
             }
         }
         m_state.recordsPushed = end;
@@ -807,8 +820,7 @@ Result<void> RunImpl::deleteRows(const QList<SnapshotRow> &removed, const QStrin
     const int batchSize = std::max(1, s.destination->limits().maxBatch);
     for (qsizetype begin = 0; begin < removed.size(); begin += batchSize) {
         if (cancelled())
-            return fail(Error{RejectionCategory::Internal, QStringLiteral("cancelled"),
-                              QStringLiteral("cancelled; acknowledged batches were committed")});
+            return cancelledError();
         const qsizetype end = std::min<qsizetype>(removed.size(), begin + batchSize);
         QList<OutRecord> records;
         for (qsizetype i = begin; i < end; ++i) {
@@ -842,17 +854,10 @@ Result<void> RunImpl::deleteRows(const QList<SnapshotRow> &removed, const QStrin
                 }
                 ++s.summary.counts.written;
             } else {
-                const QString category = categoryName(result.error.category);
                 const QByteArray payload = QJsonDocument(QJsonObject{{QStringLiteral("key"), row.key},
                                                                      {QStringLiteral("op"), QStringLiteral("delete")}})
                                                .toJson(QJsonDocument::Compact);
-                batch.rejections.append(RejectionEntry{0, 0, {}, row.key, category, result.error.code,
-                                                       result.error.message, payload, attempts[static_cast<int>(i - begin)], {}});
-                batch.deadLetters.append(DeadLetter{{}, row.key, category, result.error.code, result.error.message,
-                                                    payload, 0, 0, attempts[static_cast<int>(i - begin)], QStringLiteral("open"), {}});
-                ++s.summary.counts.rejected;
-                ++s.summary.counts.deadLettered;
-                s.summary.counts.rejections[category] += 1;
+                recordRejection(batch, row.key, result.error, payload, attempts[static_cast<int>(i - begin)]);
             }
         }
         m_state.recordsPushed += end - begin;
@@ -872,8 +877,7 @@ Result<void> RunImpl::blankRows(const QList<SnapshotRow> &rows)
     const QByteArray null = Value().encoded();
     for (qsizetype begin = 0; begin < rows.size(); begin += batchSize) {
         if (cancelled())
-            return fail(Error{RejectionCategory::Internal, QStringLiteral("cancelled"),
-                              QStringLiteral("cancelled; acknowledged batches were committed")});
+            return cancelledError();
         const qsizetype end = std::min<qsizetype>(rows.size(), begin + batchSize);
         QList<OutRecord> records;
         for (qsizetype i = begin; i < end; ++i) {
@@ -911,15 +915,8 @@ Result<void> RunImpl::blankRows(const QList<SnapshotRow> &rows)
                 }
                 ++s.summary.counts.written;
             } else {
-                const QString category = categoryName(result.error.category);
                 const QByteArray payload = QJsonDocument(payloadJson(records[j])).toJson(QJsonDocument::Compact);
-                batch.rejections.append(RejectionEntry{0, 0, {}, row.key, category, result.error.code,
-                                                       result.error.message, payload, attempts[j], {}});
-                batch.deadLetters.append(DeadLetter{{}, row.key, category, result.error.code, result.error.message,
-                                                    payload, 0, 0, attempts[j], QStringLiteral("open"), {}});
-                ++s.summary.counts.rejected;
-                ++s.summary.counts.deadLettered;
-                s.summary.counts.rejections[category] += 1;
+                recordRejection(batch, row.key, result.error, payload, attempts[j]);
             }
         }
         m_state.recordsPushed += end - begin;

@@ -349,6 +349,14 @@ CREATE TABLE held_plans (
 );
 CREATE INDEX held_plans_sync ON held_plans (sync, id);
 )SQL",
+    // 7 (issue 7): staged rollout, field ownership, lifecycle and lineage — owned by that work; replace the placeholder statement
+    "SELECT 7",
+    // 8 (issue 6): runner leases and console alert history — owned by that work; replace the placeholder statement
+    "SELECT 8",
+    // 9 (issue 5): console runs, dead-letter workbench, reconciliation charts — owned by that work; replace the placeholder statement
+    "SELECT 9",
+    // 10 (issue 4): console registry operations (lifecycle, import) — owned by that work; replace the placeholder statement
+    "SELECT 10",
 };
 
 constexpr int s_migrationCount = sizeof s_migrations / sizeof *s_migrations;
@@ -2434,3 +2442,5 @@ Result<void> StateStore::useHeldPlanApproval(qint64 heldPlanId, qint64 runId)
 }
 
 } // namespace Sluice
+
+// Console registry operations (issue 4)

@@ -477,6 +477,7 @@ public:
     /** The audit entries one run wrote (rollback reads them), oldest first; keys empty = all keys. */
     [[nodiscard]] Result<QList<AuditEntry>> runAudit(const QString &sync, qint64 runId, const QStringList &keys = {});
 
+    // Console registry operations (issue 4) ---------------------------------------
 
     /** The migration steps, in order (exposed for tests). */
     static int latestSchemaVersion();

@@ -71,10 +71,14 @@ constexpr PageInfo pageInfos[MainWindow::PageCount] = {
      QT_TRANSLATE_NOOP("Sluice::MainWindow", "What each run read, changed, pushed and rejected, and how long every stage took.")},
     {"rejections", "rejections", QT_TRANSLATE_NOOP("Sluice::MainWindow", "Rejections"),
      QT_TRANSLATE_NOOP("Sluice::MainWindow", "Records a destination refused, grouped by why, with the destination's own error code.")},
+    {"dead-letters", "dead-letters", QT_TRANSLATE_NOOP("Sluice::MainWindow", "Dead letters"),
+     QT_TRANSLATE_NOOP("Sluice::MainWindow", "Records that ran out of retries: re-send after a fix, override a value, or dismiss with a reason.")},
     {"reconciliation", "reconciliation", QT_TRANSLATE_NOOP("Sluice::MainWindow", "Reconciliation"),
      QT_TRANSLATE_NOOP("Sluice::MainWindow", "Drift between the warehouse's truth and what the destination holds today.")},
     {"record-history", "history", QT_TRANSLATE_NOOP("Sluice::MainWindow", "Record history"),
      QT_TRANSLATE_NOOP("Sluice::MainWindow", "Every write ever made to one record: which sync and run, which field, old value → new value.")},
+    {"alerts", "alerts", QT_TRANSLATE_NOOP("Sluice::MainWindow", "Alerts"),
+     QT_TRANSLATE_NOOP("Sluice::MainWindow", "Incidents raised by the alert rules, who was told and when they cleared, and whether a runner is alive.")},
     {"connections", "connections", QT_TRANSLATE_NOOP("Sluice::MainWindow", "Connections"),
      QT_TRANSLATE_NOOP("Sluice::MainWindow", "The warehouses and tools this workspace reads from and writes to.")},
 };
@@ -445,6 +449,21 @@ void MainWindow::updatePlaceholders()
                               "with what was last synced, so edits made directly in the tool show up as drift per "
                               "sync and field. It needs at least one completed run:%1")
                                .arg(run)
+                           + noWorkspace);
+            break;
+        case Page::DeadLetters:
+            state->setTitle(tr("No dead letters"));
+            state->setText(tr("A record lands here when a destination keeps refusing it after every retry. "
+                              "From here it can be re-sent after a model or mapping fix, re-sent with an "
+                              "explicit override, or dismissed with a reason; every action is audited:%1")
+                               .arg(run)
+                           + noWorkspace);
+            break;
+        case Page::Alerts:
+            state->setTitle(tr("No alerts raised"));
+            state->setText(tr("Alert rules (run failed, rejection rate, row-count deviation, SLA, API budget, "
+                              "schema drift, runner heartbeat lost) are declared in <code>alerts.json</code>. "
+                              "Each incident is announced once and resolved once; its history shows here.")
                            + noWorkspace);
             break;
         case Page::RecordHistory:

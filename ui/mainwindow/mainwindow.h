@@ -49,12 +49,14 @@ public:
         Mapping,
         Runs,
         Rejections,
+        DeadLetters,    ///< the dead-letter workbench (issue 5)
         Reconciliation,
         RecordHistory,
+        Alerts,         ///< alert incidents and runner heartbeats (issue 6)
         Connections,
     };
     Q_ENUM(Page)
-    static constexpr int PageCount = 7;
+    static constexpr int PageCount = 9;
 
     explicit MainWindow(QWidget *parent = nullptr);
     ~MainWindow() override;
@@ -74,7 +76,7 @@ public:
 
     [[nodiscard]] Page currentPage() const;
     void setCurrentPage(Page page);
-    /** Stable, file-name friendly id: registry, mapping, runs, rejections, reconciliation, record-history, connections. */
+    /** Stable, file-name friendly id: registry, mapping, runs, rejections, dead-letters, reconciliation, record-history, alerts, connections. */
     [[nodiscard]] static QString pageId(Page page);
     [[nodiscard]] static QString pageTitle(Page page);
     /** Replaces the content of a page (the header with title and summary stays). Takes ownership. */

@@ -4,3 +4,4 @@ sluice_add_test(tst_registry GUI SOURCES ui/tst_registry.cpp LIBS Sluice::Ui Slu
 add_dependencies(tst_registry sluice-cli)
 sluice_add_test(tst_mapping GUI SOURCES ui/tst_mapping.cpp LIBS Sluice::Ui Sluice::Connectors Qt6::Sql)
 add_dependencies(tst_mapping sluice-cli)
+include(ui/governance_tests.cmake)

@@ -5,6 +5,7 @@
 #include "history/historypage.h"
 #include "mapping/mappingpage.h"
 #include "registry/registrypage.h"
+#include "registry/syncdetailpane.h" // issue 7: governance tab
 #include "rejections/rejectionspage.h"
 #include "runs/plandialog.h"
 #include "runs/runsmodel.h"
@@ -649,6 +650,8 @@ void MainWindow::setDestinationRegistrar(DestinationRegistrar registrar)
 {
     if (m_mappingPage) // the mapping editor describes destination objects (issue 4)
         m_mappingPage->setDestinationRegistrar(registrar);
+    if (m_registry) // rollback from the registry's governance tab (issue 7)
+        m_registry->detailPane()->setDestinationRegistrar(registrar);
     m_runs->setDestinationRegistrar(std::move(registrar));
     updateRunActions();
 }

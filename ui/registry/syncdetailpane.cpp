@@ -2,6 +2,7 @@
 #include "registry/syncdetailpane.h"
 
 #include "engine/runner.h"
+#include "governance/governancepanel.h"
 #include "registry/linediff.h"
 #include "widgets/async.h"
 #include "widgets/palettecolors.h"
@@ -14,6 +15,7 @@
 #include <QLocale>
 #include <QPlainTextEdit>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTextBlock>
 #include <QTextCursor>
 #include <QTreeWidget>
@@ -31,6 +33,8 @@ constexpr int RowRole = Qt::UserRole + 1;
 
 SyncDetailPane::SyncDetailPane(QWidget *parent)
     : QWidget(parent)
+    , m_tabs(new QTabWidget)
+    , m_governance(new GovernancePanel)
     , m_title(new QLabel)
     , m_list(new QTreeWidget)
     , m_diff(new QPlainTextEdit)
@@ -68,12 +72,33 @@ SyncDetailPane::SyncDetailPane(QWidget *parent)
     splitter->setStretchFactor(1, 2);
     splitter->setSizes({360, 720});
 
+    auto *versions = new QWidget;
+    auto *versionsLayout = new QVBoxLayout(versions);
+    versionsLayout->setContentsMargins(0, 6, 0, 0);
+    versionsLayout->setSpacing(6);
+    versionsLayout->addWidget(m_title);
+    versionsLayout->addWidget(splitter, 1);
+
+    m_tabs->setObjectName(QStringLiteral("detailTabs"));
+    m_tabs->setDocumentMode(true);
+    m_tabs->addTab(versions, tr("Definition versions"));
+    m_tabs->addTab(m_governance, tr("Governance"));
+
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 6, 0, 0);
-    layout->setSpacing(6);
-    layout->addWidget(m_title);
-    layout->addWidget(splitter, 1);
+    layout->addWidget(m_tabs, 1);
     clear();
+}
+
+void SyncDetailPane::setThreadPool(QThreadPool *pool)
+{
+    m_pool = pool;
+    m_governance->setThreadPool(pool);
+}
+
+void SyncDetailPane::setDestinationRegistrar(DestinationRegistrar registrar)
+{
+    m_governance->setDestinationRegistrar(std::move(registrar));
 }
 
 void SyncDetailPane::clear()
@@ -84,6 +109,7 @@ void SyncDetailPane::clear()
     m_list->clear();
     m_title->setText(tr("Select a sync to see its definition versions."));
     showDiff({}, {});
+    m_governance->clear();
 }
 
 void SyncDetailPane::showSync(const Workspace &workspace, const QString &sync)
@@ -94,6 +120,7 @@ void SyncDetailPane::showSync(const Workspace &workspace, const QString &sync)
     }
     const quint64 token = ++m_token;
     m_sync = sync;
+    m_governance->showSync(workspace, sync);
     m_title->setText(tr("Definition versions of %1 — loading…").arg(sync));
     runAsync(this, m_pool,
              [workspace, sync]() -> Result<QList<DefinitionVersion>> {

@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Governance in the console (issue 7): the registry's Governance tab over a real SQLite
+// workspace — the tier and what it demands, approvals given through the tab (and reopened
+// by a change), a run held by the blast-radius gate and let through from the tab, a policy
+// violation, and a rollback planned and applied from the tab that restores the prior
+// values in the destination and skips the record a person edited since.
+#include "engine/runner.h"
+#include "governance/governancepanel.h"
+#include "governance/rollbackdialog.h"
+#include "mainwindow/mainwindow.h"
+#include "registry.h"
+#include "registry/registrypage.h"
+#include "registry/syncdetailpane.h"
+#include "store/statestore.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QListWidget>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThreadPool>
+#include <QTreeWidget>
+
+using namespace Sluice;
+
+namespace {
+
+const QString syncName = QStringLiteral("accounts");
+
+bool writeFile(const QString &path, const QByteArray &data)
+{
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(data) == data.size();
+}
+
+/** One SQL connection to a SQLite file, closed with the object. */
+class Db
+{
+public:
+    explicit Db(const QString &path)
+        : m_name(QStringLiteral("govui-%1").arg(++s_counter))
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
+        db.setDatabaseName(path);
+        db.open();
+    }
+    ~Db()
+    {
+        QSqlDatabase::database(m_name).close();
+        QSqlDatabase::removeDatabase(m_name);
+    }
+    bool exec(const QString &sql)
+    {
+        QSqlQuery q(QSqlDatabase::database(m_name));
+        if (!q.exec(sql)) {
+            qWarning() << sql << q.lastError().text();
+            return false;
+        }
+        return true;
+    }
+    QVariant value(const QString &sql)
+    {
+        QSqlQuery q(QSqlDatabase::database(m_name));
+        if (!q.exec(sql) || !q.next()) {
+            qWarning() << sql << q.lastError().text();
+            return {};
+        }
+        return q.value(0);
+    }
+
+private:
+    static inline int s_counter = 0;
+    QString m_name;
+};
+
+} // namespace
+
+class tst_GovernanceConsole : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<QTemporaryDir> m_dir;
+    QString m_ws;
+
+    QString warehouse() const { return m_ws + QStringLiteral("/warehouse.db"); }
+    QString crm() const { return m_ws + QStringLiteral("/crm.db"); }
+
+    /** warehouse.db accounts(id, email, score) 1..rows; crm.db crm_accounts keyed on ext_id; a sync of tier. */
+    void makeWorkspace(int rows, const QString &tier)
+    {
+        m_dir = std::make_unique<QTemporaryDir>();
+        QVERIFY(m_dir->isValid());
+        m_ws = m_dir->path();
+        {
+            Db wh(warehouse());
+            QVERIFY(wh.exec(QStringLiteral("CREATE TABLE accounts (id INTEGER PRIMARY KEY, email TEXT, score REAL)")));
+            for (int i = 1; i <= rows; ++i)
+                QVERIFY(wh.exec(QStringLiteral("INSERT INTO accounts VALUES (%1, 'user%1@example.com', %2)").arg(i).arg(i * 10)));
+        }
+        {
+            Db db(crm());
+            QVERIFY(db.exec(QStringLiteral("CREATE TABLE crm_accounts (rid INTEGER PRIMARY KEY AUTOINCREMENT, "
+                                           "ext_id INTEGER NOT NULL UNIQUE, email TEXT, score REAL)")));
+        }
+        const QJsonObject connections{
+            {QStringLiteral("sluice"), 1},
+            {QStringLiteral("connections"),
+             QJsonObject{{QStringLiteral("warehouse"), QJsonObject{{QStringLiteral("type"), QStringLiteral("sqlite")},
+                                                                   {QStringLiteral("path"), QStringLiteral("warehouse.db")}}},
+                         {QStringLiteral("crm"), QJsonObject{{QStringLiteral("type"), QStringLiteral("sqlite")},
+                                                             {QStringLiteral("path"), QStringLiteral("crm.db")}}}}}};
+        QVERIFY(writeFile(m_ws + QStringLiteral("/connections.json"), QJsonDocument(connections).toJson()));
+        QVERIFY(QDir(m_ws).mkpath(QStringLiteral("syncs")));
+        writeSync(tier, QStringLiteral("Health scores for account managers."));
+    }
+
+    void writeSync(const QString &tier, const QString &purpose)
+    {
+        const QJsonObject sync{
+            {QStringLiteral("sluice"), 1},
+            {QStringLiteral("name"), syncName},
+            {QStringLiteral("owner"), QStringLiteral("data@example.com")},
+            {QStringLiteral("purpose"), purpose},
+            {QStringLiteral("tier"), tier},
+            {QStringLiteral("source"), QJsonObject{{QStringLiteral("connection"), QStringLiteral("warehouse")},
+                                                   {QStringLiteral("model"), QStringLiteral("SELECT id, email, score FROM accounts")},
+                                                   {QStringLiteral("key"), QJsonArray{QStringLiteral("id")}}}},
+            {QStringLiteral("destination"), QJsonObject{{QStringLiteral("connection"), QStringLiteral("crm")},
+                                                        {QStringLiteral("object"), QStringLiteral("crm_accounts")},
+                                                        {QStringLiteral("matchField"), QStringLiteral("ext_id")}}},
+            {QStringLiteral("mode"), QStringLiteral("upsert")},
+            {QStringLiteral("fields"), QJsonArray{QJsonObject{{QStringLiteral("from"), QStringLiteral("email")},
+                                                              {QStringLiteral("to"), QStringLiteral("email")}},
+                                                  QJsonObject{{QStringLiteral("from"), QStringLiteral("score")},
+                                                              {QStringLiteral("to"), QStringLiteral("score")}}}}};
+        QVERIFY(writeFile(m_ws + QStringLiteral("/syncs/accounts.json"), QJsonDocument(sync).toJson()));
+    }
+
+    RunSummary runSync(const Workspace &workspace)
+    {
+        auto store = openStateStore(workspace);
+        if (!store)
+            qFatal("%s", qPrintable(store.error().message));
+        DestinationRegistry registry;
+        registerBuiltinConnectors(registry);
+        QThreadPool pool;
+        SyncRunner runner(workspace, registry, **store, &pool);
+        RunOptions options;
+        options.backoffBaseMs = 5;
+        options.backoffCapMs = 20;
+        return runner.run(*workspace.sync(syncName), options);
+    }
+
+    /** Opens the workspace in the window and selects the sync; returns its governance tab. */
+    GovernancePanel *openPanel(MainWindow &window)
+    {
+        window.setDestinationRegistrar(&registerBuiltinConnectors);
+        window.show();
+        QSignalSpy finished(&window, &MainWindow::workspaceLoadFinished);
+        window.openWorkspace(m_ws);
+        if (!QTest::qWaitFor([&] { return finished.size() == 1; }, 10000) || !finished.first().first().toBool())
+            return nullptr;
+        SyncDetailPane *detail = window.registryPage()->detailPane();
+        GovernancePanel *panel = detail->governancePanel();
+        QSignalSpy loaded(panel, &GovernancePanel::loaded);
+        window.registryPage()->selectSync(syncName);
+        detail->tabs()->setCurrentWidget(panel);
+        if (!QTest::qWaitFor([&] { return !loaded.isEmpty() && panel->view().sync == syncName; }, 10000))
+            return nullptr;
+        return panel;
+    }
+
+    static bool waitLoaded(GovernancePanel *panel)
+    {
+        QSignalSpy loaded(panel, &GovernancePanel::loaded);
+        return loaded.wait(10000);
+    }
+
+    static QStringList column(QTreeWidget *tree, int column)
+    {
+        QStringList values;
+        for (int i = 0; i < tree->topLevelItemCount(); ++i)
+            values.append(tree->topLevelItem(i)->text(column));
+        return values;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        MainWindow::settings()->clear();
+    }
+
+    void approvalsThroughTheTab();
+    void heldRunApprovedFromTheTab();
+    void policyViolationShown();
+    void rollbackFromTheTab();
+};
+
+void tst_GovernanceConsole::approvalsThroughTheTab()
+{
+    makeWorkspace(4, QStringLiteral("high"));
+    MainWindow window;
+    GovernancePanel *panel = openPanel(window);
+    QVERIFY(panel);
+
+    QVERIFY2(panel->tierLabel()->text().contains(QStringLiteral("high-tier")), qPrintable(panel->tierLabel()->text()));
+    QVERIFY(panel->tierLabel()->text().contains(QStringLiteral("data_owner and destination_owner")));
+    QVERIFY(panel->tierLabel()->text().contains(QStringLiteral("10 % changed")));
+    QCOMPARE(column(panel->approvalsView(), 0), (QStringList{QStringLiteral("data_owner"), QStringLiteral("destination_owner")}));
+    QCOMPARE(column(panel->approvalsView(), 1), (QStringList{QStringLiteral("waiting"), QStringLiteral("waiting")}));
+    QVERIFY(panel->approvalLabel()->text().startsWith(QStringLiteral("Not approved")));
+    QVERIFY(panel->approveButton()->isEnabled());
+
+    // The run gate agrees with what the tab shows.
+    const Workspace *workspace = window.workspace();
+    QVERIFY(workspace);
+    const RunSummary refused = runSync(*workspace);
+    QVERIFY2(refused.error.contains(QStringLiteral("data_owner")), qPrintable(refused.error));
+
+    QSignalSpy recorded(panel, &GovernancePanel::approvalRecorded);
+    panel->approve(QStringLiteral("data_owner"), QStringLiteral("dana"), QStringLiteral("model reviewed"));
+    QVERIFY(recorded.wait(10000));
+    QVERIFY(recorded.first().first().toBool());
+    QVERIFY(waitLoaded(panel));
+    QCOMPARE(column(panel->approvalsView(), 1), (QStringList{QStringLiteral("approved"), QStringLiteral("waiting")}));
+    QCOMPARE(panel->approvalsView()->topLevelItem(0)->text(2), QStringLiteral("dana"));
+    QCOMPARE(panel->approvalsView()->topLevelItem(0)->text(4), QStringLiteral("model reviewed"));
+
+    // An unknown role is refused with the store's message, and nothing is recorded.
+    recorded.clear();
+    panel->approve(QStringLiteral("intern"), QStringLiteral("eve"), {});
+    QVERIFY(recorded.wait(10000));
+    QVERIFY(!recorded.first().first().toBool());
+    QVERIFY2(recorded.first().at(1).toString().contains(QStringLiteral("intern")), qPrintable(recorded.first().at(1).toString()));
+    QVERIFY(waitLoaded(panel));
+
+    recorded.clear();
+    panel->approve(QStringLiteral("destination_owner"), QStringLiteral("omar"), {});
+    QVERIFY(recorded.wait(10000));
+    QVERIFY(waitLoaded(panel));
+    QVERIFY2(panel->approvalLabel()->text().startsWith(QStringLiteral("Approved")), qPrintable(panel->approvalLabel()->text()));
+    QCOMPARE(runSync(*window.workspace()).status, RunStatus::Succeeded);
+
+    // A change to what the sync writes reopens the approvals: reload and look again.
+    writeSync(QStringLiteral("high"), QStringLiteral("Health scores, now for renewals too."));
+    QSignalSpy finished(&window, &MainWindow::workspaceLoadFinished);
+    window.reloadWorkspace();
+    QVERIFY(finished.wait(10000));
+    window.registryPage()->selectSync(syncName);
+    panel->showSync(*window.workspace(), syncName);
+    QVERIFY(waitLoaded(panel));
+    QCOMPARE(column(panel->approvalsView(), 1), (QStringList{QStringLiteral("waiting"), QStringLiteral("waiting")}));
+    QVERIFY(panel->approvalLabel()->text().startsWith(QStringLiteral("Not approved")));
+}
+
+void tst_GovernanceConsole::heldRunApprovedFromTheTab()
+{
+    makeWorkspace(10, QStringLiteral("high"));
+    MainWindow window;
+    GovernancePanel *panel = openPanel(window);
+    QVERIFY(panel);
+    for (const QString &role : {QStringLiteral("data_owner"), QStringLiteral("destination_owner")}) {
+        QSignalSpy recorded(panel, &GovernancePanel::approvalRecorded);
+        panel->approve(role, QStringLiteral("dana"), {});
+        QVERIFY(recorded.wait(10000));
+        QVERIFY(waitLoaded(panel));
+    }
+    QCOMPARE(runSync(*window.workspace()).status, RunStatus::Succeeded);
+    QVERIFY(!panel->approveHeldButton()->isEnabled());
+
+    // Half the records change: beyond the high tier's 10 %, so the run is held.
+    {
+        Db wh(warehouse());
+        QVERIFY(wh.exec(QStringLiteral("UPDATE accounts SET score = score + 1 WHERE id <= 5")));
+    }
+    const RunSummary held = runSync(*window.workspace());
+    QVERIFY2(held.error.contains(QStringLiteral("5 of 10")), qPrintable(held.error));
+    panel->reload();
+    QVERIFY(waitLoaded(panel));
+    QCOMPARE(panel->heldPlansView()->topLevelItemCount(), 1);
+    QTreeWidgetItem *plan = panel->heldPlansView()->topLevelItem(0);
+    QCOMPARE(plan->text(2), QStringLiteral("5"));
+    QCOMPARE(plan->text(4), QStringLiteral("10"));
+    QCOMPARE(plan->text(5), QStringLiteral("waiting"));
+    QVERIFY(panel->approveHeldButton()->isEnabled());
+
+    QSignalSpy recorded(panel, &GovernancePanel::approvalRecorded);
+    panel->approveHeldPlan(QStringLiteral("omar"), QStringLiteral("expected: new scoring"));
+    QVERIFY(recorded.wait(10000));
+    QVERIFY2(recorded.first().first().toBool(), qPrintable(recorded.first().at(1).toString()));
+    QVERIFY(waitLoaded(panel));
+    QVERIFY(panel->heldPlansView()->topLevelItem(0)->text(5).startsWith(QStringLiteral("omar")));
+    QVERIFY(!panel->approveHeldButton()->isEnabled());
+
+    const RunSummary through = runSync(*window.workspace());
+    QCOMPARE(through.status, RunStatus::Succeeded);
+    Db db(crm());
+    QCOMPARE(db.value(QStringLiteral("SELECT score FROM crm_accounts WHERE ext_id = 3")).toDouble(), 31.0);
+}
+
+void tst_GovernanceConsole::policyViolationShown()
+{
+    makeWorkspace(2, QStringLiteral("low"));
+    const QJsonObject policy{
+        {QStringLiteral("classifications"),
+         QJsonObject{{QStringLiteral("warehouse"), QJsonObject{{QStringLiteral("accounts.email"), QStringLiteral("pii.email")}}}}},
+        {QStringLiteral("destinations"), QJsonObject{{QStringLiteral("crm"), QStringLiteral("chat")}}},
+        {QStringLiteral("rules"), QJsonArray{QJsonObject{{QStringLiteral("deny"), QStringLiteral("pii.*")},
+                                                         {QStringLiteral("to"), QJsonArray{QStringLiteral("chat")}}}}}};
+    QVERIFY(writeFile(m_ws + QStringLiteral("/policy.json"), QJsonDocument(policy).toJson()));
+    MainWindow window;
+    GovernancePanel *panel = openPanel(window);
+    QVERIFY(panel);
+    QCOMPARE(panel->policyView()->count(), 1);
+    const QString violation = panel->policyView()->item(0)->text();
+    QVERIFY2(violation.contains(QStringLiteral("pii.email")) && violation.contains(QStringLiteral("chat")), qPrintable(violation));
+    QVERIFY(!panel->approveButton()->isEnabled()); // a low tier needs no approval
+
+    // The run refuses it too, and writes nothing.
+    const RunSummary refused = runSync(*window.workspace());
+    QVERIFY2(refused.error.contains(QStringLiteral("pii.email")), qPrintable(refused.error));
+    Db db(crm());
+    QCOMPARE(db.value(QStringLiteral("SELECT count(*) FROM crm_accounts")).toInt(), 0);
+}
+
+void tst_GovernanceConsole::rollbackFromTheTab()
+{
+    makeWorkspace(4, QStringLiteral("low"));
+    MainWindow window;
+    GovernancePanel *panel = openPanel(window);
+    QVERIFY(panel);
+    QCOMPARE(runSync(*window.workspace()).status, RunStatus::Succeeded);
+    {
+        Db wh(warehouse());
+        QVERIFY(wh.exec(QStringLiteral("UPDATE accounts SET score = score * 2 WHERE id IN (1, 2, 3)")));
+    }
+    const RunSummary second = runSync(*window.workspace());
+    QCOMPARE(second.status, RunStatus::Succeeded);
+    // A person corrects record 2 in the CRM after the run.
+    {
+        Db db(crm());
+        QVERIFY(db.exec(QStringLiteral("UPDATE crm_accounts SET score = 99 WHERE ext_id = 2")));
+    }
+
+    panel->reload();
+    QVERIFY(waitLoaded(panel));
+    QCOMPARE(panel->runChooser()->count(), 2);
+    QCOMPARE(panel->runChooser()->itemData(0).toLongLong(), second.runId); // newest first
+    QVERIFY(panel->rollbackButton()->isEnabled());
+
+    panel->runChooser()->setCurrentIndex(0);
+    QTest::mouseClick(panel->rollbackButton(), Qt::LeftButton);
+    QTRY_VERIFY(panel->rollbackDialog());
+    RollbackDialog *dialog = panel->rollbackDialog();
+    QSignalSpy planned(dialog, &RollbackDialog::planned);
+    QVERIFY(planned.wait(10000));
+    QVERIFY2(planned.first().first().toBool(), qPrintable(dialog->summaryLabel()->text()));
+    QCOMPARE(dialog->recordsView()->topLevelItemCount(), 3);
+    QStringList skipped;
+    for (int i = 0; i < dialog->recordsView()->topLevelItemCount(); ++i) {
+        QTreeWidgetItem *item = dialog->recordsView()->topLevelItem(i);
+        if (item->text(RollbackDialog::ActionColumn) == QStringLiteral("skip"))
+            skipped.append(item->text(RollbackDialog::KeyColumn));
+        else
+            QVERIFY2(item->text(RollbackDialog::FieldsColumn).contains(QStringLiteral("→")), qPrintable(item->text(2)));
+    }
+    QCOMPARE(skipped, QStringList{QStringLiteral("2")});
+    QVERIFY2(dialog->summaryLabel()->text().contains(QStringLiteral("2 record(s) to roll back, 1 skipped")),
+             qPrintable(dialog->summaryLabel()->text()));
+    {
+        Db db(crm()); // the plan wrote nothing
+        QCOMPARE(db.value(QStringLiteral("SELECT score FROM crm_accounts WHERE ext_id = 1")).toDouble(), 20.0);
+    }
+
+    QSignalSpy applied(dialog, &RollbackDialog::applied);
+    QSignalSpy rolledBack(panel, &GovernancePanel::rolledBack);
+    QVERIFY(dialog->rollbackButton()->isEnabled());
+    QTest::mouseClick(dialog->rollbackButton(), Qt::LeftButton);
+    QVERIFY(applied.wait(10000));
+    QVERIFY2(applied.first().first().toBool(), qPrintable(dialog->summaryLabel()->text()));
+    QCOMPARE(dialog->summary().restored, 2);
+    QCOMPARE(dialog->summary().skipped, 1);
+    QVERIFY(dialog->summary().rollbackRunId > second.runId);
+    QVERIFY(!dialog->rollbackButton()->isEnabled());
+    QCOMPARE(rolledBack.size(), 1);
+
+    Db db(crm());
+    QCOMPARE(db.value(QStringLiteral("SELECT score FROM crm_accounts WHERE ext_id = 1")).toDouble(), 10.0);
+    QCOMPARE(db.value(QStringLiteral("SELECT score FROM crm_accounts WHERE ext_id = 3")).toDouble(), 30.0);
+    QCOMPARE(db.value(QStringLiteral("SELECT score FROM crm_accounts WHERE ext_id = 2")).toDouble(), 99.0); // the person's
+    QCOMPARE(db.value(QStringLiteral("SELECT score FROM crm_accounts WHERE ext_id = 4")).toDouble(), 40.0);
+}
+
+QTEST_MAIN(tst_GovernanceConsole)
+#include "tst_governanceconsole.moc"

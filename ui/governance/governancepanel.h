@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "definition/definition.h"
+#include "governance/governance.h"
+#include "runs/runcontroller.h"
+#include "store/statestore.h"
+
+#include <QPointer>
+#include <QWidget>
+
+#include <optional>
+
+class QComboBox;
+class QLabel;
+class QListWidget;
+class QPushButton;
+class QThreadPool;
+class QTreeWidget;
+
+namespace Sluice {
+
+class RollbackDialog;
+
+/** What the governance panel shows for one sync, read from the workspace and state store on the pool. */
+struct GovernanceView
+{
+    QString sync, tier, owner, lifecycle;
+    std::optional<ApprovalState> approvals;
+    QString approvalsError;
+    QStringList policyViolations;
+    BlastRadiusLimits limits;
+    QList<HeldPlan> heldPlans;  ///< newest first
+    QList<RunRecord> runs;      ///< recent runs that wrote something (rollback candidates), newest first
+    QString error;              ///< the state store could not be read
+};
+
+/**
+ * The registry's governance tab for one sync (issue 7): its consequence tier and what the
+ * tier demands, who approved the current definition and who still must (with Approve…),
+ * policy violations, runs held by the blast-radius gate (with Approve held plan…), its
+ * lifecycle, and Roll back run…, which opens the rollback's plan first.
+ */
+class GovernancePanel : public QWidget
+{
+    Q_OBJECT
+
+public:
+    explicit GovernancePanel(QWidget *parent = nullptr);
+
+    void setThreadPool(QThreadPool *pool) { m_pool = pool; }
+    void setDestinationRegistrar(DestinationRegistrar registrar);
+    void showSync(const Workspace &workspace, const QString &sync);
+    void clear();
+    void reload();
+
+    /** Records an approval of the current definition on the pool; approvalRecorded() reports it. */
+    void approve(const QString &role, const QString &approver, const QString &comment);
+    /** Approves the newest waiting held plan on the pool; approvalRecorded() reports it. */
+    void approveHeldPlan(const QString &approver, const QString &comment);
+    /** Opens the rollback dialog for one of the sync's runs, already planning. */
+    RollbackDialog *openRollback(qint64 runId);
+
+    [[nodiscard]] const GovernanceView &view() const { return m_view; }
+    [[nodiscard]] QLabel *tierLabel() const { return m_tier; }
+    [[nodiscard]] QLabel *approvalLabel() const { return m_approvalSummary; }
+    [[nodiscard]] QTreeWidget *approvalsView() const { return m_approvals; }
+    [[nodiscard]] QListWidget *policyView() const { return m_policy; }
+    [[nodiscard]] QTreeWidget *heldPlansView() const { return m_held; }
+    [[nodiscard]] QComboBox *runChooser() const { return m_runs; }
+    [[nodiscard]] QPushButton *approveButton() const { return m_approve; }
+    [[nodiscard]] QPushButton *approveHeldButton() const { return m_approveHeld; }
+    [[nodiscard]] QPushButton *rollbackButton() const { return m_rollback; }
+    [[nodiscard]] RollbackDialog *rollbackDialog() const;
+
+Q_SIGNALS:
+    void loaded();
+    void approvalRecorded(bool ok, const QString &message);
+    /** A rollback was applied (the registry's last runs changed). */
+    void rolledBack();
+
+private:
+    void apply(quint64 token, const GovernanceView &view);
+    void chooseApproval();
+    void chooseHeldApproval();
+    void updateButtons();
+
+    QThreadPool *m_pool = nullptr;
+    DestinationRegistrar m_registrar;
+    Workspace m_workspace;
+    bool m_hasWorkspace = false;
+    QString m_sync;
+    GovernanceView m_view;
+    quint64 m_token = 0;
+
+    QLabel *m_tier;
+    QLabel *m_approvalSummary;
+    QTreeWidget *m_approvals;
+    QLabel *m_policySummary;
+    QListWidget *m_policy;
+    QTreeWidget *m_held;
+    QComboBox *m_runs;
+    QPushButton *m_approve;
+    QPushButton *m_approveHeld;
+    QPushButton *m_rollback;
+    QPointer<RollbackDialog> m_rollbackDialog;
+};
+
+} // namespace Sluice

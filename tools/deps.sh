@@ -10,6 +10,7 @@ packages=(
   libqt6sql6-sqlite libqt6sql6-psql qtkeychain-qt6-dev libgl-dev
   libpqxx-dev libpq-dev libxxhash-dev libexpected-dev libsqlite3-dev
   postgresql-15 xvfb xauth
+  curl jq  # the demo's "person" edits Salesforce records through the REST API (issue 5)
 )
 
 missing=()

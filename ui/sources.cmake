@@ -12,8 +12,19 @@ target_sources(sluice_ui PRIVATE
     runs/runspage.cpp runs/runspage.h
     runs/plandialog.cpp runs/plandialog.h
     rejections/rejectionspage.cpp rejections/rejectionspage.h
+    rejections/taxonomyview.cpp rejections/taxonomyview.h
+    deadletters/deadletterspage.cpp deadletters/deadletterspage.h
     history/historypage.cpp history/historypage.h
+    alerts/alertspage.cpp alerts/alertspage.h
     connections/connectionspage.cpp connections/connectionspage.h
+    # Console operations (issue 4): connections editing and testing, registry operations, reload on disk changes.
+    connections/connectiondialog.cpp connections/connectiondialog.h
+    connections/connectiontester.cpp connections/connectiontester.h
+    connections/secretstore.cpp connections/secretstore.h
+    registry/registryoperations.cpp registry/registryoperations.h
+    registry/newsyncdialog.cpp registry/newsyncdialog.h
+    registry/importdialog.cpp registry/importdialog.h
+    registry/workspacewatcher.cpp registry/workspacewatcher.h
     widgets/emptystate.cpp widgets/emptystate.h
     widgets/themedicon.cpp widgets/themedicon.h
     widgets/palettecolors.cpp widgets/palettecolors.h

@@ -8,6 +8,7 @@
 #include "governance/policy.h"
 #include "engine/schemadrift.h"
 #include "registry.h"
+#include "schedule/scheduler.h" // issue 6: validate reports schedule problems
 #include "serve.h"
 #include "store/statestore.h"
 #include "value/value.h"
@@ -174,6 +175,8 @@ void printCounts(const RunSummary &summary, bool plan)
                                   f.before ? showValue(f.before->encoded()) : QStringLiteral("∅"),
                                   f.after ? showValue(f.after->encoded()) : QStringLiteral("∅"));
         }
+        for (const QString &warning : summary.warnings) // issue 7: why the real run would stop or be held
+            out() << QStringLiteral("warning: %1\n").arg(warning);
         return;
     }
     out() << QStringLiteral("records: %1 written, %2 rejected, %3 dead-lettered\n").arg(c.written).arg(c.rejected).arg(c.deadLettered);
@@ -282,6 +285,8 @@ int validate(const QStringList &args)
     // Policy as code (policy.json): classified columns that may not flow to a destination class.
     for (const QString &line : checkPolicy(*workspace))
         issues.append({{}, {}, line});
+    // Schedules (issue 6): cron fields, time zones, intervals, "after" names (did-you-mean) and cycles.
+    issues += validateSchedules(*workspace);
     if (issues.isEmpty() && !inv.parser.isSet(QStringLiteral("offline"))) {
         DestinationRegistry registry;
         registerBuiltinConnectors(registry);

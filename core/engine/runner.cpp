@@ -5,6 +5,11 @@
 #include "engine/schemadrift.h"
 #include "governance/consent.h"
 #include "governance/governance.h"
+#include "governance/lifecycle.h"
+#include "governance/ownership.h"
+#include "governance/rollout.h"
+#include "governance/settings.h"
+#include "reconcile/reconciler.h"
 #include "reconcile/recordactions.h"
 #include "source/source.h"
 #include "util/crashpoint.h"
@@ -68,6 +73,14 @@ struct RunState
     qint64 recordedCalls = 0; // calls already added to the API budget
     QString definitionHash;   // computed once: serialising the definition per audit row would dominate a run
     ConsentFilter consent;    // issue 7: rows without consent are dropped before the diff; their keys are kept
+    GovernanceSettings governance; // issue 7: governance.json (rollout and ownership defaults)
+    OwnershipPlan ownership;       // issue 7: fields whose destination value is checked before writing
+    std::optional<QHash<QString, QList<FieldConflict>>> knownConflicts; // issue 7: by key, loaded once
+    QHash<QString, QSet<QString>> withheldFields;                       // issue 7: key → fields not written
+    QHash<QString, QHash<QString, QByteArray>> personValues; // issue 7: key → field → the person's value we overwrite
+    // issue 5: records whose transient failures were retried and then accepted (stored at the next commit)
+    QMap<QString, qint64> recovered;
+    QList<RejectionEntry> recoveries;
 };
 
 QJsonObject payloadJson(const OutRecord &record)
@@ -121,6 +134,7 @@ QJsonObject RunSummary::toJson(bool plan) const
                                     {QStringLiteral("fields"), changes}});
         }
         out.insert(QStringLiteral("examples"), list);
+        out.insert(QStringLiteral("warnings"), QJsonArray::fromStringList(warnings)); // issue 7
         if (budget.limit >= 0)
             out.insert(QStringLiteral("budget"), QJsonObject{{QStringLiteral("limit"), budget.limit},
                                                              {QStringLiteral("used"), budget.used},
@@ -262,7 +276,11 @@ private:
     Result<void> readAndDiff();
     Result<void> loadOldRows();
     void plan();
-    Result<void> push();
+    Result<void> push(const std::vector<qsizetype> *only = nullptr);
+    Result<void> stagedPush(); // issue 7: staged rollout (governance/rollout.cpp)
+    void planWarnings();       // issue 7
+    Result<void> checkOwnership(QList<OutRecord> &records, const std::function<qsizetype(qsizetype)> &rowAt,
+                                qsizetype begin, qsizetype end, QList<QSet<QString>> &withheld); // issue 7
     Result<void> removeOrForget();
     Result<void> deleteRows(const QList<SnapshotRow> &rows, const QString &auditResult);
     Result<void> blankRows(const QList<SnapshotRow> &rows); // issue 7: consent revoked, onRevoke "blank"
@@ -300,6 +318,15 @@ void RunImpl::report(const QString &phase)
     m_state.phase = phase;
     m_state.rowsRead = s.summary.counts.read;
     m_state.rejected = s.summary.counts.rejected;
+    // issue 5: the live run view's taxonomy, calls and budget
+    m_state.runId = s.summary.runId;
+    m_state.rejectedByCategory = s.summary.counts.rejections;
+    m_state.recoveredByCategory = s.recovered;
+    m_state.calls = calls();
+    m_state.retriedCalls = s.summary.counts.retried;
+    m_state.budgetLimit = s.summary.budget.limit;
+    m_state.budgetUsed = s.summary.budget.used + (calls() - s.recordedCalls);
+    m_state.budgetReserve = s.summary.budget.reserve;
     if (m_progress)
         m_progress(m_state);
 }
@@ -538,6 +565,11 @@ qint64 RunImpl::writeCallForecast() const
     qint64 estimate = (writes + batch - 1) / batch;
     if (s.definition.mode == SyncMode::Mirror)
         estimate += (s.summary.counts.removed + batch - 1) / batch;
+    // Issue 7: reads before writing — field ownership reads the updated records, a canary may be read back.
+    if (s.ownership.any() && s.destination->limits().supportsFetch)
+        estimate += (s.summary.counts.changed + batch - 1) / batch;
+    if (const RolloutConfig rollout = rolloutConfig(s.definition, s.governance); rollout.enabled && rollout.reconcile)
+        estimate += (std::min<qint64>(writes, rollout.rows > 0 ? rollout.rows : writes) + batch - 1) / batch;
     return estimate;
 }
 
@@ -603,6 +635,18 @@ Result<QList<RecordResult>> RunImpl::sendWithRetry(bool remove, const QList<OutR
     QElapsedTimer budget;
     budget.start();
     qint64 retryAfterMs = -1;
+    QHash<int, Error> transient; // issue 5: a record's last transient failure, to tell recovered retries apart
+    const auto noteRecoveries = [&] {
+        for (auto it = transient.cbegin(); it != transient.cend(); ++it) {
+            if (!results[it.key()].ok)
+                continue;
+            const QString category = categoryName(it->category);
+            s.recovered[category] += 1;
+            s.recoveries.append(RejectionEntry{0, 0, {}, records[it.key()].key, category, it->code, it->message,
+                                               QJsonDocument(payloadJson(records[it.key()])).toJson(QJsonDocument::Compact),
+                                               attempts[it.key()], {}});
+        }
+    };
     for (int attempt = 1; !pending.isEmpty(); ++attempt) {
         QList<OutRecord> batch;
         for (int i : pending)
@@ -614,9 +658,13 @@ Result<QList<RecordResult>> RunImpl::sendWithRetry(bool remove, const QList<OutR
         const bool mayRetry = attempt < s.options.maxAttempts
                               && budget.elapsed() < s.options.retryBudgetSeconds * 1000LL && !cancelled();
         if (!answer) {
+            if (answer.error().isTransient() && cancelled())
+                return cancelledError(); // issue 5: Cancel during a retry stops at this batch boundary
             if (!answer.error().isTransient() || !mayRetry)
                 return fail(answer.error());
             retryAfterMs = answer.error().retryAfterMs;
+            for (int i : pending)
+                transient.insert(i, answer.error()); // issue 5
             qCInfo(lcEngine) << "batch failed, retrying:" << answer.error().toString();
         } else {
             if (answer->size() != batch.size())
@@ -628,6 +676,7 @@ Result<QList<RecordResult>> RunImpl::sendWithRetry(bool remove, const QList<OutR
                 results[i] = (*answer)[j];
                 if (!results[i].ok && results[i].error.isTransient() && mayRetry) {
                     retry.append(i);
+                    transient.insert(i, results[i].error); // issue 5
                     retryAfterMs = std::max(retryAfterMs, results[i].error.retryAfterMs);
                 }
             }
@@ -649,6 +698,7 @@ Result<QList<RecordResult>> RunImpl::sendWithRetry(bool remove, const QList<OutR
         }
         QThread::msleep(static_cast<unsigned long>(sleepMs));
     }
+    noteRecoveries(); // issue 5
     return results;
 }
 
@@ -659,6 +709,11 @@ Result<void> RunImpl::commit(BatchCommit &batch)
     s.summary.counts.calls = calls();
     batch.counts = s.summary.counts;
     batch.phase = m_state.phase;
+    if (!s.recoveries.isEmpty()) { // issue 5: retried-and-recovered records, for the console's taxonomy
+        if (auto r = m_store.recordTransientRecoveries(s.definition.name, s.summary.runId, s.recoveries); !r)
+            qCWarning(lcEngine) << r.error().toString();
+        s.recoveries.clear();
+    }
     auto committed = m_store.commitBatch(batch);
     if (!committed)
         return committed;
@@ -692,20 +747,27 @@ tl::unexpected<Error> RunImpl::cancelledError()
                       QStringLiteral("cancelled; acknowledged batches were committed")});
 }
 
-Result<void> RunImpl::push()
+Result<void> RunImpl::push(const std::vector<qsizetype> *only)
 {
     report(QStringLiteral("push"));
     const Projection &p = *s.projection;
-    const qsizetype total = s.diff.kept.rowCount();
+    // Issue 7: a staged rollout pushes the canary rows, then the rest (only = kept row indices).
+    const qsizetype total = only ? static_cast<qsizetype>(only->size()) : s.diff.kept.rowCount();
+    auto rowAt = [&](qsizetype j) { return only ? (*only)[static_cast<size_t>(j)] : j; };
     const int batchSize = std::max(1, s.destination->limits().maxBatch);
-    m_state.recordsTotal = total + (s.definition.mode == SyncMode::Mirror ? s.summary.counts.removed : 0);
+    if (!only)
+        m_state.recordsTotal = total + (s.definition.mode == SyncMode::Mirror ? s.summary.counts.removed : 0);
     for (qsizetype begin = 0; begin < total; begin += batchSize) {
         if (cancelled())
             return cancelledError();
         const qsizetype end = std::min<qsizetype>(total, begin + batchSize);
         QList<OutRecord> records;
-        for (qsizetype r = begin; r < end; ++r)
-            records.append(outRecord(r));
+        for (qsizetype j = begin; j < end; ++j)
+            records.append(outRecord(rowAt(j)));
+        // Field ownership (issue 7, governance/ownership.cpp): fields a person changed since our write.
+        QList<QSet<QString>> withheld;
+        if (auto r = checkOwnership(records, rowAt, begin, end, withheld); !r)
+            return r;
         crashPoint("before_send");
         QList<int> attempts;
         auto results = sendWithRetry(false, records, attempts);
@@ -714,16 +776,20 @@ Result<void> RunImpl::push()
         crashPoint("after_send");
 
         BatchCommit batch;
-        for (qsizetype r = begin; r < end; ++r) {
-            const int i = static_cast<int>(r - begin);
+        for (qsizetype j = begin; j < end; ++j) {
+            const qsizetype r = rowAt(j);
+            const int i = static_cast<int>(j - begin);
             const RecordResult &result = (*results)[i];
             const OutRecord &record = records[i];
             const SnapshotRow *old = oldRow(r);
+            const QSet<QString> kept = withheld.isEmpty() ? QSet<QString>() : withheld[i]; // issue 7: not written
             // Field-level audit: what changed, old → new.
             QList<AuditEntry> audit;
             for (int f = 0; f < p.fieldCount(); ++f) {
                 if (s.definition.fields[f].skipNulls && s.diff.kept.value(r, p.keyCount() + f).isNull())
                     continue; // skipNulls: not sent, the destination keeps its value
+                if (kept.contains(p.fieldNames()[f]))
+                    continue; // issue 7: field ownership withheld it (recorded as a conflict)
                 const QByteArray now = s.diff.kept.field(r, p.keyCount() + f).toByteArray();
                 std::optional<QByteArray> before;
                 if (old) {
@@ -740,6 +806,10 @@ Result<void> RunImpl::push()
                 e.field = p.fieldNames()[f];
                 e.definitionHash = s.definitionHash;
                 e.oldValue = before;
+                // Issue 7: a person's value we overwrite is the prior value (rollback restores it).
+                if (const auto person = s.personValues.constFind(record.key); person != s.personValues.cend()
+                    && person->contains(e.field))
+                    e.oldValue = person->value(e.field);
                 e.newValue = now;
                 if (result.ok) {
                     e.result = QStringLiteral("applied");
@@ -757,8 +827,16 @@ Result<void> RunImpl::push()
                 row.key = record.key;
                 row.keyHash = s.diff.keptKeyHashes[static_cast<size_t>(r)];
                 row.rowHash = s.diff.keptRowHashes[static_cast<size_t>(r)];
-                for (int f = 0; f < p.fieldCount(); ++f)
-                    row.payload.append({p.fieldNames()[f], s.diff.kept.field(r, p.keyCount() + f).toByteArray()});
+                for (int f = 0; f < p.fieldCount(); ++f) {
+                    QByteArray value = s.diff.kept.field(r, p.keyCount() + f).toByteArray();
+                    if (old && kept.contains(p.fieldNames()[f])) { // issue 7: keep what we last wrote
+                        for (const auto &[field, encoded] : old->payload) {
+                            if (field == p.fieldNames()[f])
+                                value = encoded;
+                        }
+                    }
+                    row.payload.append({p.fieldNames()[f], value});
+                }
                 row.destinationId = result.destinationId.isEmpty() && old ? old->destinationId : result.destinationId;
                 batch.upserted.append(row);
                 batch.resolvedDeadLetters.append(record.key);
@@ -770,12 +848,287 @@ Result<void> RunImpl::push()
                 recordRejection(batch, record.key, result.error, payload, attempts[i]);
             }
         }
-        m_state.recordsPushed = end;
+        m_state.recordsPushed += end - begin;
         auto committed = commit(batch);
         if (!committed)
             return committed;
     }
     return {};
+}
+
+Result<void> RunImpl::checkOwnership(QList<OutRecord> &records, const std::function<qsizetype(qsizetype)> &rowAt,
+                                     qsizetype begin, qsizetype end, QList<QSet<QString>> &withheld)
+{
+    // Field ownership (issue 7, governance/ownership.cpp): read the destination's current values of
+    // the records being updated (one fetch per batch, counted against the API budget) and compare
+    // them with what this sync last wrote; a person's edit is overwritten, skipped or held.
+    if (!s.ownership.any() || !s.destination->limits().supportsFetch)
+        return {};
+    QList<Value> matches;
+    QList<int> updated;
+    for (qsizetype j = begin; j < end; ++j) {
+        if (oldRow(rowAt(j))) {
+            matches.append(records[static_cast<int>(j - begin)].match);
+            updated.append(static_cast<int>(j - begin));
+        }
+    }
+    if (matches.isEmpty())
+        return {};
+    if (!s.knownConflicts) {
+        auto known = m_store.fieldConflicts(s.definition.name, {}, 100000);
+        if (!known)
+            return fail(known.error());
+        s.knownConflicts.emplace();
+        for (const FieldConflict &c : std::as_const(*known))
+            (*s.knownConflicts)[c.key].append(c);
+    }
+    ++s.ownCalls;
+    auto fetched = s.destination->fetch(WriteTarget{s.definition.destination.object, s.definition.destination.matchField},
+                                        matches);
+    if (!fetched)
+        return fail(Error{fetched.error().category, fetched.error().code,
+                          QStringLiteral("field ownership: could not read the destination's current values before writing: %1")
+                              .arg(fetched.error().message)});
+    QHash<QString, const FetchedRecord *> byMatch;
+    for (const FetchedRecord &f : std::as_const(*fetched))
+        byMatch.insert(f.match.toString(), &f);
+    withheld = QList<QSet<QString>>(records.size());
+    QList<FieldConflict> conflicts;
+    for (int i : std::as_const(updated)) {
+        OutRecord &record = records[i];
+        const SnapshotRow *old = oldRow(rowAt(begin + i));
+        QList<std::pair<QString, QByteArray>> toWrite;
+        for (const auto &[field, value] : record.fields)
+            toWrite.append({field, value.encoded()});
+        OwnershipDecision decision = decideOwnership(s.ownership, *old, byMatch.value(record.match.toString()), toWrite,
+                                                     s.knownConflicts->value(record.key));
+        for (FieldConflict &c : decision.conflicts) {
+            c.sync = s.definition.name;
+            c.runId = s.summary.runId;
+            conflicts.append(c);
+            (*s.knownConflicts)[record.key].append(c);
+            if (c.action == u"overwritten" && c.destinationValue)
+                s.personValues[record.key].insert(c.field, *c.destinationValue); // the audit's prior value
+        }
+        if (!decision.withheld.isEmpty()) {
+            withheld[i] = decision.withheld;
+            s.withheldFields.insert(record.key, decision.withheld);
+            record.fields.removeIf([&](const std::pair<QString, Value> &f) { return decision.withheld.contains(f.first); });
+        }
+    }
+    if (auto r = m_store.recordFieldConflicts(conflicts); !r)
+        return fail(r.error());
+    return {};
+}
+
+Result<void> RunImpl::stagedPush()
+{
+    // Staged rollout (issue 7, governance/rollout.cpp): canary first, checks, then promotion.
+    const RolloutConfig config = rolloutConfig(s.definition, s.governance);
+    const qsizetype total = s.diff.kept.rowCount();
+    if (!config.enabled || total == 0)
+        return push(nullptr);
+    m_state.recordsTotal = total + (s.definition.mode == SyncMode::Mirror ? s.summary.counts.removed : 0);
+    std::vector<bool> inCohort;
+    if (!config.cohort.isEmpty()) {
+        auto cohort = cohortKeys(m_workspace, s.definition, config.cohort);
+        if (!cohort)
+            return fail(cohort.error());
+        inCohort.resize(static_cast<size_t>(total));
+        for (qsizetype r = 0; r < total; ++r)
+            inCohort[static_cast<size_t>(r)] = cohort->contains(s.projection->keyText(s.diff.kept, r));
+    }
+    const std::vector<qsizetype> canary = selectCanary(s.diff.keptKeyHashes, config.rows, inCohort.empty() ? nullptr : &inCohort);
+    std::vector<qsizetype> rest;
+    {
+        std::vector<bool> isCanary(static_cast<size_t>(total), false);
+        for (qsizetype r : canary)
+            isCanary[static_cast<size_t>(r)] = true;
+        for (qsizetype r = 0; r < total; ++r) {
+            if (!isCanary[static_cast<size_t>(r)])
+                rest.push_back(r);
+        }
+    }
+    auto promoted = promotedByPerson(m_store, s.definition.name, s.definitionHash);
+    if (!promoted)
+        return fail(promoted.error());
+    RolloutState state;
+    state.runId = s.summary.runId;
+    state.sync = s.definition.name;
+    state.definitionHash = s.definitionHash;
+    state.promotion = config.promotion;
+    state.selection = config.cohort.isEmpty()
+                          ? QStringLiteral("%1 record(s) with the lowest key hashes").arg(config.rows)
+                          : QStringLiteral("cohort %1%2").arg(config.cohort,
+                                                              config.rows > 0 ? QStringLiteral(" (at most %1)").arg(config.rows) : QString());
+    state.canaryRecords = static_cast<qint64>(canary.size());
+    state.remaining = static_cast<qint64>(rest.size());
+    for (qsizetype r : canary)
+        state.canaryKeys.append(s.projection->keyText(s.diff.kept, r));
+    state.state = QStringLiteral("pending");
+    if (auto r = m_store.saveRolloutState(state); !r)
+        return r;
+
+    const qint64 writtenBefore = s.summary.counts.written, rejectedBefore = s.summary.counts.rejected;
+    if (auto r = push(&canary); !r)
+        return r;
+    CanaryObservation observation;
+    observation.records = state.canaryRecords;
+    observation.written = s.summary.counts.written - writtenBefore;
+    observation.rejected = s.summary.counts.rejected - rejectedBefore;
+    if (auto rejections = m_store.rejections(s.definition.name, s.summary.runId); rejections) {
+        for (const RejectionEntry &e : std::as_const(*rejections))
+            observation.rejectedByCode[e.code.isEmpty() ? e.category : e.code] += 1;
+    }
+    state.canaryWritten = observation.written;
+    state.canaryRejected = observation.rejected;
+    state.state = QStringLiteral("canary_written");
+    if (auto r = m_store.saveRolloutState(state); !r)
+        return r;
+    if (config.reconcile && s.destination->limits().supportsFetch) {
+        // Read the canary records back (counted against the API budget) and compare field by field.
+        const Projection &p = *s.projection;
+        QSet<QString> rejectedKeys;
+        if (auto rejections = m_store.rejections(s.definition.name, s.summary.runId); rejections) {
+            for (const RejectionEntry &e : std::as_const(*rejections))
+                rejectedKeys.insert(e.key);
+        }
+        const int batchSize = std::max(1, s.destination->limits().maxBatch);
+        observation.reconciled = 0;
+        QList<qsizetype> accepted;
+        for (qsizetype r : canary) {
+            if (!rejectedKeys.contains(p.keyText(s.diff.kept, r)))
+                accepted.append(r);
+        }
+        for (qsizetype b = 0; b < accepted.size(); b += batchSize) {
+            QList<Value> matches;
+            const qsizetype e = std::min<qsizetype>(accepted.size(), b + batchSize);
+            for (qsizetype k = b; k < e; ++k)
+                matches.append(p.matchValue(s.diff.kept, accepted[k]));
+            ++s.ownCalls;
+            auto fetched = s.destination->fetch(WriteTarget{s.definition.destination.object, s.definition.destination.matchField},
+                                                matches);
+            if (!fetched)
+                return fail(fetched.error());
+            QHash<QString, const FetchedRecord *> byMatch;
+            for (const FetchedRecord &f : std::as_const(*fetched))
+                byMatch.insert(f.match.toString(), &f);
+            for (qsizetype k = b; k < e; ++k) {
+                const qsizetype r = accepted[k];
+                ++observation.reconciled;
+                const FetchedRecord *f = byMatch.value(p.matchValue(s.diff.kept, r).toString());
+                const QString key = p.keyText(s.diff.kept, r);
+                if (!f) {
+                    ++observation.mismatched;
+                    observation.mismatchExamples.append(QStringLiteral("%1: missing").arg(key));
+                    continue;
+                }
+                for (int fi = 0; fi < p.fieldCount(); ++fi) {
+                    const QString name = p.fieldNames()[fi];
+                    const QByteArrayView wrote = s.diff.kept.field(r, p.keyCount() + fi);
+                    if (s.definition.fields[fi].skipNulls && s.diff.kept.value(r, p.keyCount() + fi).isNull())
+                        continue;
+                    if (s.withheldFields.value(key).contains(name))
+                        continue; // field ownership left a person's value in place
+                    Value got;
+                    for (const auto &[field, value] : f->fields) {
+                        if (field == name)
+                            got = value;
+                    }
+                    if (!sameValue(wrote, got)) {
+                        ++observation.mismatched;
+                        observation.mismatchExamples.append(
+                            QStringLiteral("%1: %2 is %3, wrote %4")
+                                .arg(key, name, got.toString(), Value::fromEncoded(wrote).value_or(Value()).toString()));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    auto verdict = evaluateCanary(m_store, s.definition.name, s.summary.runId, config, observation);
+    if (!verdict)
+        return fail(verdict.error());
+    state.checks = verdict->checks;
+    if (!verdict->passed) {
+        state.state = QStringLiteral("failed");
+        state.failedCheck = verdict->failedCheck;
+        if (auto r = m_store.saveRolloutState(state); !r)
+            return r;
+        const QString reason = QStringLiteral("canary of run #%1 failed: %2").arg(s.summary.runId).arg(verdict->failedCheck);
+        if (auto r = pauseSync(m_store, s.definition.name, QStringLiteral("sluice (staged rollout)"), reason); !r)
+            return r;
+        return fail(Error{RejectionCategory::Internal, QStringLiteral("canary_failed"),
+                          QStringLiteral("%1; the remaining %2 record(s) were not written and sync %3 is paused. Look at the "
+                                         "canary's rejections, fix the cause, then `sluice-cli resume --workspace DIR %3 --as NAME`")
+                              .arg(reason)
+                              .arg(rest.size())
+                              .arg(s.definition.name)});
+    }
+    state.state = QStringLiteral("checks_passed");
+    if (config.promotion == u"manual" && !*promoted && !rest.empty()) {
+        state.state = QStringLiteral("held");
+        if (auto r = m_store.saveRolloutState(state); !r)
+            return r;
+        return fail(Error{RejectionCategory::Internal, QStringLiteral("canary_held"),
+                          QStringLiteral("canary of %1 record(s) passed its checks; the remaining %2 record(s) wait for a "
+                                         "person: `sluice-cli rollout promote --workspace DIR %3 --as NAME`, then run again")
+                              .arg(state.canaryRecords)
+                              .arg(rest.size())
+                              .arg(s.definition.name)});
+    }
+    if (auto r = m_store.saveRolloutState(state); !r)
+        return r;
+    const qint64 writtenBeforeRest = s.summary.counts.written;
+    if (auto r = push(&rest); !r)
+        return r;
+    state.state = QStringLiteral("promoted");
+    state.promotedBy = QStringLiteral("auto");
+    state.promotedAt = QDateTime::currentDateTimeUtc();
+    state.promotedWritten = s.summary.counts.written - writtenBeforeRest;
+    return m_store.saveRolloutState(state);
+}
+
+void RunImpl::planWarnings()
+{
+    // Issue 7: a plan is a dry run; say why the real run would be refused or held.
+    QStringList &w = s.summary.warnings;
+    if (auto r = checkLifecycle(m_store, s.definition.name); !r)
+        w.append(r.error().message);
+    if (auto r = checkBeforeRead(m_store, m_workspace, s.definition); !r)
+        w.append(r.error().message);
+    BlastRadiusPlan radius;
+    radius.changed = s.summary.counts.changed;
+    for (quint64 h : s.diff.removedKeyHashes) {
+        for (const SnapshotRow &row : s.oldRows.value(h)) {
+            if (s.definition.mode == SyncMode::Mirror || s.consent.revoked(row.key))
+                ++radius.removed;
+        }
+    }
+    radius.synced = static_cast<qint64>(s.index.entries.size());
+    const QStringList excess = blastRadiusExcess(blastRadiusLimits(s.definition), radius);
+    if (!excess.isEmpty())
+        w.append(QStringLiteral("the run would be held by the blast-radius gate until approved: %1")
+                     .arg(excess.join(QStringLiteral("; "))));
+    const RolloutConfig config = rolloutConfig(s.definition, s.governance);
+    const qint64 total = s.diff.kept.rowCount();
+    if (config.enabled && total > 0) {
+        const QString canary = config.cohort.isEmpty() ? QStringLiteral("%1 record(s)").arg(std::min(config.rows, total))
+                                                       : QStringLiteral("the cohort %1").arg(config.cohort);
+        auto promoted = promotedByPerson(m_store, s.definition.name, s.definitionHash);
+        if (config.promotion == u"manual" && promoted && !*promoted && total > config.rows)
+            w.append(QStringLiteral("staged rollout: the run writes a canary of %1, checks it and then holds the rest "
+                                    "until a person promotes it (sluice-cli rollout promote)").arg(canary));
+        else
+            w.append(QStringLiteral("staged rollout: the run writes a canary of %1 first and promotes the rest only if "
+                                    "its checks pass (a failing canary pauses the sync)").arg(canary));
+    }
+    if (s.ownership.any())
+        w.append(QStringLiteral("field ownership: the run reads the destination's current values of %1 updated record(s) "
+                                "before writing (about %2 extra call(s))")
+                     .arg(s.summary.counts.changed)
+                     .arg((s.summary.counts.changed + std::max(1, s.destination->limits().maxBatch) - 1)
+                          / std::max(1, s.destination->limits().maxBatch)));
 }
 
 Result<void> RunImpl::removeOrForget()
@@ -952,11 +1305,16 @@ Result<void> RunImpl::execute()
 {
     const SyncDefinition &def = s.definition;
     s.definitionHash = def.contentHash();
+    s.governance = loadGovernanceSettings(m_workspace.root); // issue 7
+    s.ownership = ownershipPlan(def, s.governance);         // issue 7
     if (!s.options.dryRun) {
         auto recorded = m_store.recordDefinition(def.name, def.toCanonicalJson(), s.definitionHash, s.options.author);
         if (!recorded)
             return recorded;
-        s.owner = StateStore::processOwner();
+        // Lifecycle (issue 7, governance/lifecycle.cpp): a paused or deprecated sync writes nothing.
+        if (auto r = checkLifecycle(m_store, def.name); !r)
+            return r;
+        s.owner = s.options.lockOwner.isEmpty() ? StateStore::processOwner() : s.options.lockOwner; // issue 6: serve's runner id
         auto locked = m_store.acquireLock(def.name, s.owner, s.options.lockTtlSeconds);
         if (!locked)
             return locked;
@@ -979,6 +1337,7 @@ Result<void> RunImpl::execute()
         return r;
     if (s.options.dryRun) {
         plan();
+        planWarnings(); // issue 7: would the real run be refused or held?
         return {};
     }
     // Governance (issue 7): a run changing or removing too much is held before its first write.
@@ -986,7 +1345,7 @@ Result<void> RunImpl::execute()
         return r;
     if (auto r = checkBudget(writeCallForecast(), true); !r)
         return r;
-    if (auto r = push(); !r)
+    if (auto r = stagedPush(); !r) // issue 7: canary first when the sync has a staged rollout
         return r;
     if (auto r = removeOrForget(); !r)
         return r;

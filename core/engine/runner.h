@@ -27,6 +27,8 @@ struct RunOptions
     int backoffCapMs = 10000;
     int retryBudgetSeconds = 120;  ///< total time a batch may spend retrying
     int lockTtlSeconds = 120;
+    /** Issue 6: the run lock's owner (serve's runner id); empty = StateStore::processOwner(). */
+    QString lockOwner;
     int examples = 5;              ///< plan: example records before → after
     const std::atomic<bool> *cancel = nullptr;
     /** Issue 5: only these warehouse keys are written and nothing is removed (heal, re-send); empty = all. */
@@ -58,6 +60,8 @@ struct RunSummary
     qint64 estimatedCalls = 0;          ///< plan: destination calls the run would make
     QMap<QString, qint64> fieldChanges; ///< plan: destination field → rows whose value changes
     QList<PlanExample> examples;
+    /** Issue 7: plan — why the real run would stop or be held (paused, unapproved, blast radius, canary hold). */
+    QStringList warnings;
     /** The credential's daily API budget when known (limit -1 = unknown). */
     struct Budget
     {
@@ -76,6 +80,12 @@ struct RunProgress
     qint64 rowsRead = 0;
     qint64 recordsPushed = 0, recordsTotal = 0;
     qint64 rejected = 0;
+    // issue 5: what the console's live run view shows
+    qint64 runId = 0;                          ///< 0 for a plan
+    QMap<QString, qint64> rejectedByCategory;  ///< still failing (dead-lettered) so far: category → records
+    QMap<QString, qint64> recoveredByCategory; ///< transient failures retried and then accepted: category → records
+    qint64 calls = 0, retriedCalls = 0;        ///< destination calls so far, of them retries
+    qint64 budgetLimit = -1, budgetUsed = 0, budgetReserve = 0; ///< the credential's daily API budget (-1 = unknown)
 };
 
 /**

@@ -7,6 +7,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QHostInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
@@ -350,11 +351,90 @@ CREATE TABLE held_plans (
 CREATE INDEX held_plans_sync ON held_plans (sync, id);
 )SQL",
     // 7 (issue 7): staged rollout, field ownership, lifecycle and lineage — owned by that work; replace the placeholder statement
-    "SELECT 7",
+    R"SQL(
+CREATE TABLE lifecycle_events (
+    id %ID%,
+    sync TEXT NOT NULL,
+    from_state TEXT,
+    to_state TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    role TEXT,
+    reason TEXT,
+    at TEXT NOT NULL
+);
+CREATE INDEX lifecycle_events_sync ON lifecycle_events (sync, id);
+CREATE TABLE rollout_states (
+    run_id BIGINT PRIMARY KEY,
+    sync TEXT NOT NULL,
+    definition_hash TEXT,
+    state TEXT NOT NULL,
+    promotion TEXT NOT NULL,
+    selection TEXT,
+    canary_records BIGINT NOT NULL DEFAULT 0,
+    canary_written BIGINT NOT NULL DEFAULT 0,
+    canary_rejected BIGINT NOT NULL DEFAULT 0,
+    remaining BIGINT NOT NULL DEFAULT 0,
+    promoted_written BIGINT NOT NULL DEFAULT 0,
+    failed_check TEXT,
+    checks TEXT,
+    canary_keys TEXT,
+    promoted_by TEXT,
+    promoted_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX rollout_states_sync ON rollout_states (sync, run_id);
+CREATE TABLE field_conflicts (
+    id %ID%,
+    sync TEXT NOT NULL,
+    run_id BIGINT NOT NULL,
+    key TEXT NOT NULL,
+    destination_id TEXT,
+    field TEXT NOT NULL,
+    policy TEXT NOT NULL,
+    action TEXT NOT NULL,
+    synced_value TEXT,
+    destination_value TEXT,
+    warehouse_value TEXT,
+    status TEXT NOT NULL,
+    resolution TEXT,
+    resolved_by TEXT,
+    at TEXT NOT NULL,
+    resolved_at TEXT
+);
+CREATE INDEX field_conflicts_sync ON field_conflicts (sync, key, field, id);
+CREATE TABLE field_uses (
+    sync TEXT NOT NULL,
+    field TEXT NOT NULL,
+    used_by TEXT NOT NULL,
+    note TEXT,
+    at TEXT NOT NULL,
+    PRIMARY KEY (sync, field, used_by)
+)
+)SQL",
     // 8 (issue 6): runner leases and console alert history — owned by that work; replace the placeholder statement
-    "SELECT 8",
+    R"SQL(
+ALTER TABLE runs ADD COLUMN runner TEXT;
+ALTER TABLE runs ADD COLUMN slot TEXT;
+)SQL",
     // 9 (issue 5): console runs, dead-letter workbench, reconciliation charts — owned by that work; replace the placeholder statement
-    "SELECT 9",
+    R"SQL(
+CREATE TABLE transient_recoveries (
+    id %ID%,
+    run_id BIGINT NOT NULL,
+    sync TEXT NOT NULL,
+    key TEXT NOT NULL,
+    category TEXT NOT NULL,
+    code TEXT,
+    message TEXT,
+    payload TEXT,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    at TEXT NOT NULL
+);
+CREATE INDEX transient_recoveries_run ON transient_recoveries (sync, run_id);
+CREATE INDEX transient_recoveries_at ON transient_recoveries (at);
+CREATE INDEX rejections_at ON rejections (at);
+)SQL",
     // 10 (issue 4): console registry operations (lifecycle, import) — owned by that work; replace the placeholder statement
     "SELECT 10",
 };
@@ -649,10 +729,20 @@ Result<void> StateStore::setLifecycle(const QString &sync, const QString &lifecy
 
 // Locks --------------------------------------------------------------------------------
 
+// Leases across machines (issue 6): defined in the issue 6 block at the end of this file.
+namespace lease {
+/** True when owner names a process on this runner host (StateStore::runnerHost()) that is gone. */
+bool holderGone(const QString &owner);
+/** "now" for lock expiry: the database server's clock on PostgreSQL (one clock for every machine). */
+qint64 clockSecs(const QSqlDatabase &db, bool postgres);
+/** "pid 12 on host-a" for host:pid[:…] owners, else "runner NAME". */
+QString describeOwner(const QString &owner);
+} // namespace lease
+
 QString StateStore::processOwner()
 {
     static const QString owner = QStringLiteral("%1:%2:%3")
-                                     .arg(QHostInfo::localHostName())
+                                     .arg(runnerHost()) // issue 6: $SLUICE_RUNNER_HOST overrides the host name
                                      .arg(QCoreApplication::applicationPid())
                                      .arg(QUuid::createUuid().toString(QUuid::Id128).left(8));
     return owner;
@@ -661,7 +751,7 @@ QString StateStore::processOwner()
 Result<void> StateStore::acquireLock(const QString &sync, const QString &owner, int ttlSeconds)
 {
     QSqlDatabase db = database();
-    const qint64 nowSecs = QDateTime::currentSecsSinceEpoch();
+    const qint64 nowSecs = lease::clockSecs(db, m_postgres); // issue 6: the server's clock on PostgreSQL
     // A holder on this host whose process is gone (kill -9) releases at once, not after its lease.
     {
         QSqlQuery q(db);
@@ -671,9 +761,8 @@ Result<void> StateStore::acquireLock(const QString &sync, const QString &owner, 
             return fail(sqlError(QStringLiteral("read lock"), q.lastError()));
         if (q.next()) {
             const QString holder = q.value(0).toString();
-            const QStringList parts = holder.split(QLatin1Char(':'));
-            if (holder != owner && parts.size() == 3 && parts[0] == QHostInfo::localHostName()
-                && !processAlive(parts[1].toLongLong())) {
+            // issue 6: only a host:pid owner on this runner host; other machines' locks wait for their lease.
+            if (holder != owner && lease::holderGone(holder)) {
                 QSqlQuery del(db);
                 del.prepare(QStringLiteral("DELETE FROM locks WHERE sync = ? AND owner = ?"));
                 del.addBindValue(sync);
@@ -702,9 +791,7 @@ Result<void> StateStore::acquireLock(const QString &sync, const QString &owner, 
     holder.addBindValue(sync);
     QString who = QStringLiteral("another process"), since;
     if (holder.exec() && holder.next()) {
-        const QStringList parts = holder.value(0).toString().split(QLatin1Char(':'));
-        if (parts.size() == 3)
-            who = QStringLiteral("pid %1 on %2").arg(parts[1], parts[0]);
+        who = lease::describeOwner(holder.value(0).toString()); // issue 6
         since = holder.value(1).toString();
     }
     return fail(Error{RejectionCategory::Internal, QStringLiteral("locked"),
@@ -715,7 +802,7 @@ Result<void> StateStore::renewLock(const QString &sync, const QString &owner, in
 {
     QSqlQuery q(database());
     q.prepare(QStringLiteral("UPDATE locks SET expires_at = ? WHERE sync = ? AND owner = ?"));
-    q.addBindValue(QDateTime::currentSecsSinceEpoch() + ttlSeconds);
+    q.addBindValue(lease::clockSecs(database(), m_postgres) + ttlSeconds); // issue 6
     q.addBindValue(sync);
     q.addBindValue(owner);
     if (!q.exec())
@@ -1365,10 +1452,10 @@ Result<bool> StateStore::isLockHeld(const QString &sync)
         return fail(sqlError(QStringLiteral("read lock"), q.lastError()));
     if (!q.next())
         return false;
-    if (q.value(1).toLongLong() < QDateTime::currentSecsSinceEpoch())
+    const QString owner = q.value(0).toString();
+    if (q.value(1).toLongLong() < lease::clockSecs(database(), m_postgres))
         return false;
-    const QStringList parts = q.value(0).toString().split(QLatin1Char(':'));
-    if (parts.size() == 3 && parts[0] == QHostInfo::localHostName() && !processAlive(parts[1].toLongLong()))
+    if (lease::holderGone(owner))
         return false;
     return true;
 }
@@ -2443,4 +2530,509 @@ Result<void> StateStore::useHeldPlanApproval(qint64 heldPlanId, qint64 runId)
 
 } // namespace Sluice
 
+// issue 5 (console): live and past rejection taxonomy, transient recoveries ------------
+namespace Sluice {
+
+namespace {
+
+RejectionEntry rejectionFromQuery(const QSqlQuery &q)
+{
+    RejectionEntry r;
+    r.id = q.value(0).toLongLong();
+    r.runId = q.value(1).toLongLong();
+    r.sync = q.value(2).toString();
+    r.key = q.value(3).toString();
+    r.category = q.value(4).toString();
+    r.code = q.value(5).toString();
+    r.message = q.value(6).toString();
+    r.payload = q.value(7).toString().toUtf8();
+    r.attempts = q.value(8).toInt();
+    r.at = parseTime(q.value(9));
+    return r;
+}
+
+QString rangeBound(const QDateTime &at, bool upper)
+{
+    if (!at.isValid())
+        return upper ? QStringLiteral("9999") : QStringLiteral("");
+    return at.toUTC().toString(Qt::ISODateWithMs);
+}
+
+} // namespace
+
+Result<void> StateStore::recordTransientRecoveries(const QString &sync, qint64 runId, const QList<RejectionEntry> &entries)
+{
+    if (entries.isEmpty())
+        return {};
+    QSqlDatabase db = database();
+    if (!db.transaction())
+        return fail(sqlError(QStringLiteral("begin recoveries"), db.lastError()));
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("INSERT INTO transient_recoveries (run_id, sync, key, category, code, message, payload, attempts, at) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+    const QString at = now();
+    for (const RejectionEntry &e : entries) {
+        q.addBindValue(runId);
+        q.addBindValue(sync);
+        q.addBindValue(e.key);
+        q.addBindValue(e.category);
+        q.addBindValue(e.code);
+        q.addBindValue(e.message);
+        q.addBindValue(QString::fromUtf8(e.payload));
+        q.addBindValue(e.attempts);
+        q.addBindValue(e.at.isValid() ? e.at.toUTC().toString(Qt::ISODateWithMs) : at);
+        if (!q.exec()) {
+            const QSqlError error = q.lastError();
+            db.rollback();
+            return fail(sqlError(QStringLiteral("record recovery of %1").arg(e.key), error));
+        }
+    }
+    if (!db.commit())
+        return fail(sqlError(QStringLiteral("commit recoveries"), db.lastError()));
+    return {};
+}
+
+Result<QList<RejectionEntry>> StateStore::transientRecoveries(const QString &sync, qint64 runId)
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT id, run_id, sync, key, category, code, message, payload, attempts, at FROM transient_recoveries "
+                             "WHERE sync = ? AND (? = 0 OR run_id = ?) ORDER BY id"));
+    q.addBindValue(sync);
+    q.addBindValue(runId);
+    q.addBindValue(runId);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read transient recoveries"), q.lastError()));
+    QList<RejectionEntry> list;
+    while (q.next())
+        list.append(rejectionFromQuery(q));
+    return list;
+}
+
+Result<QList<RejectionEntry>> StateStore::rejectionsBetween(const QString &sync, const QDateTime &from, const QDateTime &to,
+                                                            bool recovered, int limit)
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT id, run_id, sync, key, category, code, message, payload, attempts, at FROM %1 "
+                             "WHERE at >= ? AND at < ? AND (? = '' OR sync = ?) ORDER BY at DESC, id DESC LIMIT ?")
+                  .arg(recovered ? QStringLiteral("transient_recoveries") : QStringLiteral("rejections")));
+    const QString s = sync.isNull() ? QStringLiteral("") : sync;
+    q.addBindValue(rangeBound(from, false));
+    q.addBindValue(rangeBound(to, true));
+    q.addBindValue(s);
+    q.addBindValue(s);
+    q.addBindValue(limit);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read rejections in a time range"), q.lastError()));
+    QList<RejectionEntry> list;
+    while (q.next())
+        list.append(rejectionFromQuery(q));
+    return list;
+}
+
+Result<QList<RejectionCount>> StateStore::rejectionCounts(const QString &sync, const QDateTime &from, const QDateTime &to,
+                                                          bool recovered)
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT category, COALESCE(code, ''), COALESCE(message, ''), COUNT(*) FROM %1 "
+                             "WHERE at >= ? AND at < ? AND (? = '' OR sync = ?) GROUP BY category, COALESCE(code, ''), "
+                             "COALESCE(message, '') ORDER BY category, 2, 3")
+                  .arg(recovered ? QStringLiteral("transient_recoveries") : QStringLiteral("rejections")));
+    const QString s = sync.isNull() ? QStringLiteral("") : sync;
+    q.addBindValue(rangeBound(from, false));
+    q.addBindValue(rangeBound(to, true));
+    q.addBindValue(s);
+    q.addBindValue(s);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("count rejections in a time range"), q.lastError()));
+    QList<RejectionCount> list;
+    while (q.next())
+        list.append(RejectionCount{q.value(0).toString(), q.value(1).toString(), q.value(2).toString(), q.value(3).toLongLong()});
+    return list;
+}
+
+} // namespace Sluice
+// end issue 5 (console)
+
 // Console registry operations (issue 4)
+
+// Issue 7 (second part): lifecycle, staged rollout, field ownership, field use ---------------
+
+namespace Sluice {
+
+namespace {
+QVariant textOrNull(const QString &text)
+{
+    return text.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QVariant(text);
+}
+
+const char *const s_rolloutColumns = "run_id, sync, definition_hash, state, promotion, selection, canary_records, "
+                                     "canary_written, canary_rejected, remaining, promoted_written, failed_check, checks, "
+                                     "canary_keys, promoted_by, promoted_at, created_at, updated_at";
+
+const char *const s_conflictColumns = "id, sync, run_id, key, destination_id, field, policy, action, synced_value, "
+                                      "destination_value, warehouse_value, status, resolution, resolved_by, at, resolved_at";
+
+FieldConflict conflictFrom(const QSqlQuery &q)
+{
+    FieldConflict c;
+    c.id = q.value(0).toLongLong();
+    c.sync = q.value(1).toString();
+    c.runId = q.value(2).toLongLong();
+    c.key = q.value(3).toString();
+    c.destinationId = q.value(4).toString();
+    c.field = q.value(5).toString();
+    c.policy = q.value(6).toString();
+    c.action = q.value(7).toString();
+    c.syncedValue = optionalText(q.value(8));
+    c.destinationValue = optionalText(q.value(9));
+    c.warehouseValue = optionalText(q.value(10));
+    c.status = q.value(11).toString();
+    c.resolution = q.value(12).toString();
+    c.resolvedBy = q.value(13).toString();
+    c.at = parseTime(q.value(14));
+    c.resolvedAt = parseTime(q.value(15));
+    return c;
+}
+} // namespace
+
+Result<void> StateStore::changeLifecycle(const LifecycleEvent &event)
+{
+    QSqlDatabase db = database();
+    if (!db.transaction())
+        return fail(sqlError(QStringLiteral("begin"), db.lastError()));
+    auto rollback = [&](const QString &what, const QSqlError &e) {
+        db.rollback();
+        return fail(sqlError(what, e));
+    };
+    const QString at = event.at.isValid() ? event.at.toUTC().toString(Qt::ISODateWithMs) : now();
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("INSERT INTO syncs (name, lifecycle, created_at) VALUES (?, ?, ?) "
+                             "ON CONFLICT (name) DO UPDATE SET lifecycle = excluded.lifecycle"));
+    q.addBindValue(event.sync);
+    q.addBindValue(event.to);
+    q.addBindValue(at);
+    if (!q.exec())
+        return rollback(QStringLiteral("set the lifecycle of %1").arg(event.sync), q.lastError());
+    q.prepare(QStringLiteral("INSERT INTO lifecycle_events (sync, from_state, to_state, actor, role, reason, at) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?)"));
+    q.addBindValue(event.sync);
+    q.addBindValue(textOrNull(event.from));
+    q.addBindValue(event.to);
+    q.addBindValue(event.actor);
+    q.addBindValue(textOrNull(event.role));
+    q.addBindValue(textOrNull(event.reason));
+    q.addBindValue(at);
+    if (!q.exec())
+        return rollback(QStringLiteral("record the lifecycle change of %1").arg(event.sync), q.lastError());
+    if (!db.commit())
+        return fail(sqlError(QStringLiteral("commit"), db.lastError()));
+    return {};
+}
+
+Result<QList<LifecycleEvent>> StateStore::lifecycleEvents(const QString &sync, int limit)
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    QString sql = QStringLiteral("SELECT id, sync, from_state, to_state, actor, role, reason, at FROM lifecycle_events");
+    if (!sync.isEmpty())
+        sql += QStringLiteral(" WHERE sync = ?");
+    q.prepare(sql + QStringLiteral(" ORDER BY id DESC LIMIT ?"));
+    if (!sync.isEmpty())
+        q.addBindValue(sync);
+    q.addBindValue(limit);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read lifecycle events"), q.lastError()));
+    QList<LifecycleEvent> list;
+    while (q.next())
+        list.append(LifecycleEvent{q.value(0).toLongLong(), q.value(1).toString(), q.value(2).toString(),
+                                   q.value(3).toString(), q.value(4).toString(), q.value(5).toString(),
+                                   q.value(6).toString(), parseTime(q.value(7))});
+    return list;
+}
+
+Result<QString> StateStore::lifecycle(const QString &sync)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("SELECT lifecycle FROM syncs WHERE name = ?"));
+    q.addBindValue(sync);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read the lifecycle of %1").arg(sync), q.lastError()));
+    if (!q.next() || q.value(0).toString().isEmpty())
+        return QStringLiteral("active");
+    return q.value(0).toString();
+}
+
+Result<void> StateStore::saveRolloutState(const RolloutState &state)
+{
+    const QString at = now();
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("INSERT INTO rollout_states (%1) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                             "ON CONFLICT (run_id) DO UPDATE SET state = excluded.state, promotion = excluded.promotion, "
+                             "selection = excluded.selection, canary_records = excluded.canary_records, "
+                             "canary_written = excluded.canary_written, canary_rejected = excluded.canary_rejected, "
+                             "remaining = excluded.remaining, promoted_written = excluded.promoted_written, "
+                             "failed_check = excluded.failed_check, checks = excluded.checks, "
+                             "canary_keys = excluded.canary_keys, promoted_by = excluded.promoted_by, "
+                             "promoted_at = excluded.promoted_at, updated_at = excluded.updated_at")
+                  .arg(QLatin1StringView(s_rolloutColumns)));
+    q.addBindValue(state.runId);
+    q.addBindValue(state.sync);
+    q.addBindValue(textOrNull(state.definitionHash));
+    q.addBindValue(state.state);
+    q.addBindValue(state.promotion);
+    q.addBindValue(textOrNull(state.selection));
+    q.addBindValue(state.canaryRecords);
+    q.addBindValue(state.canaryWritten);
+    q.addBindValue(state.canaryRejected);
+    q.addBindValue(state.remaining);
+    q.addBindValue(state.promotedWritten);
+    q.addBindValue(textOrNull(state.failedCheck));
+    q.addBindValue(QString::fromUtf8(QJsonDocument(state.checks).toJson(QJsonDocument::Compact)));
+    q.addBindValue(QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(state.canaryKeys.mid(0, 1000)))
+                                         .toJson(QJsonDocument::Compact)));
+    q.addBindValue(textOrNull(state.promotedBy));
+    q.addBindValue(textOrNull(state.promotedAt.isValid() ? state.promotedAt.toUTC().toString(Qt::ISODateWithMs) : QString()));
+    q.addBindValue(state.createdAt.isValid() ? state.createdAt.toUTC().toString(Qt::ISODateWithMs) : at);
+    q.addBindValue(at);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("save the rollout state of run %1").arg(state.runId), q.lastError()));
+    return {};
+}
+
+Result<QList<RolloutState>> StateStore::rolloutStates(const QString &sync, int limit)
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    q.prepare(QStringLiteral("SELECT %1 FROM rollout_states WHERE sync = ? ORDER BY run_id DESC LIMIT ?")
+                  .arg(QLatin1StringView(s_rolloutColumns)));
+    q.addBindValue(sync);
+    q.addBindValue(limit);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read the rollout states of %1").arg(sync), q.lastError()));
+    QList<RolloutState> list;
+    while (q.next()) {
+        RolloutState r;
+        r.runId = q.value(0).toLongLong();
+        r.sync = q.value(1).toString();
+        r.definitionHash = q.value(2).toString();
+        r.state = q.value(3).toString();
+        r.promotion = q.value(4).toString();
+        r.selection = q.value(5).toString();
+        r.canaryRecords = q.value(6).toLongLong();
+        r.canaryWritten = q.value(7).toLongLong();
+        r.canaryRejected = q.value(8).toLongLong();
+        r.remaining = q.value(9).toLongLong();
+        r.promotedWritten = q.value(10).toLongLong();
+        r.failedCheck = q.value(11).toString();
+        r.checks = QJsonDocument::fromJson(q.value(12).toString().toUtf8()).object();
+        for (const QJsonValue &key : QJsonDocument::fromJson(q.value(13).toString().toUtf8()).array())
+            r.canaryKeys.append(key.toString());
+        r.promotedBy = q.value(14).toString();
+        r.promotedAt = parseTime(q.value(15));
+        r.createdAt = parseTime(q.value(16));
+        r.updatedAt = parseTime(q.value(17));
+        list.append(r);
+    }
+    return list;
+}
+
+Result<QList<qint64>> StateStore::recordFieldConflicts(const QList<FieldConflict> &conflicts)
+{
+    QList<qint64> ids;
+    if (conflicts.isEmpty())
+        return ids;
+    QSqlDatabase db = database();
+    if (!db.transaction())
+        return fail(sqlError(QStringLiteral("begin"), db.lastError()));
+    QSqlQuery q(db);
+    q.prepare(QStringLiteral("INSERT INTO field_conflicts (sync, run_id, key, destination_id, field, policy, action, "
+                             "synced_value, destination_value, warehouse_value, status, at) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
+    for (const FieldConflict &c : conflicts) {
+        q.addBindValue(c.sync);
+        q.addBindValue(c.runId);
+        q.addBindValue(c.key);
+        q.addBindValue(textOrNull(c.destinationId));
+        q.addBindValue(c.field);
+        q.addBindValue(c.policy);
+        q.addBindValue(c.action);
+        q.addBindValue(optionalBytes(c.syncedValue));
+        q.addBindValue(optionalBytes(c.destinationValue));
+        q.addBindValue(optionalBytes(c.warehouseValue));
+        q.addBindValue(c.status.isEmpty() ? QStringLiteral("open") : c.status);
+        q.addBindValue(c.at.isValid() ? c.at.toUTC().toString(Qt::ISODateWithMs) : now());
+        if (!q.exec() || !q.next()) {
+            const QSqlError e = q.lastError();
+            db.rollback();
+            return fail(sqlError(QStringLiteral("record field conflicts of %1").arg(c.sync), e));
+        }
+        ids.append(q.value(0).toLongLong());
+        q.finish();
+    }
+    if (!db.commit())
+        return fail(sqlError(QStringLiteral("commit"), db.lastError()));
+    return ids;
+}
+
+Result<QList<FieldConflict>> StateStore::fieldConflicts(const QString &sync, const QString &status, int limit)
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    QString sql = QStringLiteral("SELECT %1 FROM field_conflicts WHERE sync = ?").arg(QLatin1StringView(s_conflictColumns));
+    if (!status.isEmpty())
+        sql += QStringLiteral(" AND status = ?");
+    q.prepare(sql + QStringLiteral(" ORDER BY id DESC LIMIT ?"));
+    q.addBindValue(sync);
+    if (!status.isEmpty())
+        q.addBindValue(status);
+    q.addBindValue(limit);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read the field conflicts of %1").arg(sync), q.lastError()));
+    QList<FieldConflict> list;
+    while (q.next())
+        list.append(conflictFrom(q));
+    return list;
+}
+
+Result<FieldConflict> StateStore::resolveFieldConflict(qint64 id, const QString &resolution, const QString &actor)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("SELECT %1 FROM field_conflicts WHERE id = ?").arg(QLatin1StringView(s_conflictColumns)));
+    q.addBindValue(id);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read field conflict %1").arg(id), q.lastError()));
+    if (!q.next())
+        return fail(QStringLiteral("no field conflict with id %1").arg(id));
+    FieldConflict c = conflictFrom(q);
+    if (c.status != u"open")
+        return fail(QStringLiteral("field conflict %1 (%2 %3) is already %4").arg(id).arg(c.key, c.field, c.status));
+    const QString at = now();
+    QSqlQuery u(database());
+    u.prepare(QStringLiteral("UPDATE field_conflicts SET status = 'resolved', resolution = ?, resolved_by = ?, resolved_at = ? "
+                             "WHERE id = ? AND status = 'open'"));
+    u.addBindValue(resolution);
+    u.addBindValue(actor);
+    u.addBindValue(at);
+    u.addBindValue(id);
+    if (!u.exec())
+        return fail(sqlError(QStringLiteral("resolve field conflict %1").arg(id), u.lastError()));
+    c.status = QStringLiteral("resolved");
+    c.resolution = resolution;
+    c.resolvedBy = actor;
+    c.resolvedAt = parseTime(at);
+    return c;
+}
+
+Result<void> StateStore::recordFieldUse(const FieldUseRecord &use)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("INSERT INTO field_uses (sync, field, used_by, note, at) VALUES (?, ?, ?, ?, ?) "
+                             "ON CONFLICT (sync, field, used_by) DO UPDATE SET note = excluded.note, at = excluded.at"));
+    q.addBindValue(use.sync);
+    q.addBindValue(use.field);
+    q.addBindValue(use.usedBy);
+    q.addBindValue(textOrNull(use.note));
+    q.addBindValue(use.at.isValid() ? use.at.toUTC().toString(Qt::ISODateWithMs) : now());
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("record the use of %1.%2").arg(use.sync, use.field), q.lastError()));
+    return {};
+}
+
+Result<QList<FieldUseRecord>> StateStore::fieldUses(const QString &sync)
+{
+    QSqlQuery q(database());
+    q.setForwardOnly(true);
+    QString sql = QStringLiteral("SELECT sync, field, used_by, note, at FROM field_uses");
+    if (!sync.isEmpty())
+        sql += QStringLiteral(" WHERE sync = ?");
+    q.prepare(sql + QStringLiteral(" ORDER BY sync, field, used_by"));
+    if (!sync.isEmpty())
+        q.addBindValue(sync);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read field uses"), q.lastError()));
+    QList<FieldUseRecord> list;
+    while (q.next())
+        list.append(FieldUseRecord{q.value(0).toString(), q.value(1).toString(), q.value(2).toString(), q.value(3).toString(),
+                             parseTime(q.value(4))});
+    return list;
+}
+
+// Leases across machines (issue 6) -------------------------------------------------------
+
+namespace lease {
+
+bool holderGone(const QString &owner)
+{
+    // host:pid or host:pid:random. A name without a pid (a --runner-id like "edge-1") is never
+    // judged by process liveness: only its lease frees it.
+    const QStringList parts = owner.split(QLatin1Char(':'));
+    if (parts.size() < 2 || parts.size() > 3 || parts[0] != StateStore::runnerHost())
+        return false;
+    bool ok = false;
+    const qint64 pid = parts[1].toLongLong(&ok);
+    return ok && pid > 0 && !processAlive(pid);
+}
+
+qint64 clockSecs(const QSqlDatabase &db, bool postgres)
+{
+    if (postgres) {
+        QSqlQuery q(db);
+        if (q.exec(QStringLiteral("SELECT CAST(floor(EXTRACT(EPOCH FROM clock_timestamp())) AS BIGINT)")) && q.next())
+            return q.value(0).toLongLong();
+        qCWarning(lcStore) << "lock clock: falling back to the local clock:" << q.lastError().text();
+    }
+    return QDateTime::currentSecsSinceEpoch();
+}
+
+QString describeOwner(const QString &owner)
+{
+    const QStringList parts = owner.split(QLatin1Char(':'));
+    bool ok = false;
+    if (parts.size() >= 2 && (parts[1].toLongLong(&ok), ok))
+        return QStringLiteral("pid %1 on %2").arg(parts[1], parts[0]);
+    return QStringLiteral("runner %1").arg(owner);
+}
+
+} // namespace lease
+
+QString StateStore::runnerHost()
+{
+    const QString host = qEnvironmentVariable("SLUICE_RUNNER_HOST");
+    return host.isEmpty() ? QHostInfo::localHostName() : host;
+}
+
+Result<void> StateStore::tagRun(qint64 runId, const QString &runner, const QString &slot)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("UPDATE runs SET runner = ?, slot = ? WHERE id = ?"));
+    q.addBindValue(runner);
+    q.addBindValue(slot.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QVariant(slot));
+    q.addBindValue(runId);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("tag run %1").arg(runId), q.lastError()));
+    return {};
+}
+
+Result<LockLease> StateStore::lockLease(const QString &sync)
+{
+    QSqlQuery q(database());
+    q.prepare(QStringLiteral("SELECT owner, acquired_at, expires_at FROM locks WHERE sync = ?"));
+    q.addBindValue(sync);
+    if (!q.exec())
+        return fail(sqlError(QStringLiteral("read lock"), q.lastError()));
+    LockLease lease;
+    lease.sync = sync;
+    if (q.next()) {
+        lease.owner = q.value(0).toString();
+        lease.acquiredAt = parseTime(q.value(1));
+        lease.expiresAt = QDateTime::fromSecsSinceEpoch(q.value(2).toLongLong(), Qt::UTC);
+    }
+    return lease;
+}
+
+// End of leases across machines (issue 6) ------------------------------------------------
+
+} // namespace Sluice

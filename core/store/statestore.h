@@ -5,6 +5,7 @@
 
 #include <QDateTime>
 #include <QHash>
+#include <QJsonObject>
 #include <QList>
 #include <QMap>
 #include <QSqlDatabase>
@@ -164,6 +165,15 @@ struct RunnerHeartbeat
     QString currentRun;  ///< their run ids, comma-separated
 };
 
+/** A sync's run lock as stored: who holds it and until when (leases across machines). */
+struct LockLease
+{
+    QString sync;
+    QString owner;          ///< empty: not locked
+    QDateTime acquiredAt;
+    QDateTime expiresAt;    ///< UTC, whole seconds; on PostgreSQL measured by the server's clock
+};
+
 // Alerts and warehouse writeback (issue 6) ---------------------------------------------
 
 /** One alert incident: opened when a rule starts firing, resolved when it clears (core/alerts). */
@@ -215,6 +225,62 @@ struct HeldPlan
     QString approvedBy, comment;     ///< empty while waiting
     QDateTime approvedAt;
     qint64 usedRun = 0;              ///< the run that went ahead on this approval (0: not yet)
+};
+
+// Issue 7 (second part): lifecycle, staged rollout, field ownership, field use — migration 7.
+
+/** One lifecycle change of a sync (pause, resume, deprecate), with who, when and why. */
+struct LifecycleEvent
+{
+    qint64 id = 0;
+    QString sync;
+    QString from, to; ///< active | paused | deprecated
+    QString actor, role, reason;
+    QDateTime at;
+};
+
+/** The staged-rollout state of one run (core/governance/rollout.h, docs/governance.md). */
+struct RolloutState
+{
+    qint64 runId = 0;
+    QString sync, definitionHash;
+    QString state;     ///< pending | canary_written | checks_passed | held | promoted | failed
+    QString promotion; ///< auto | manual
+    QString selection; ///< how the canary was chosen, e.g. "rows 10 (lowest key hashes)" or "cohort region = 'EU'"
+    qint64 canaryRecords = 0;  ///< records in the canary subset
+    qint64 canaryWritten = 0;  ///< accepted by the destination
+    qint64 canaryRejected = 0; ///< rejected by the destination
+    qint64 remaining = 0;      ///< records still to write after the canary
+    qint64 promotedWritten = 0; ///< records written after promotion
+    QString failedCheck;       ///< the check that failed, e.g. "rejection rate 40.0% > 5.0%"
+    QJsonObject checks;        ///< check name → {"value", "limit", "passed"}
+    QStringList canaryKeys;    ///< the canary's warehouse keys (at most 1000 kept)
+    QString promotedBy;        ///< "auto" or the person who promoted
+    QDateTime promotedAt, createdAt, updatedAt;
+};
+
+/** A destination field a person changed since Sluice last wrote it (field ownership). */
+struct FieldConflict
+{
+    qint64 id = 0;
+    QString sync;
+    qint64 runId = 0;
+    QString key, destinationId, field;
+    QString policy; ///< warehouse | skip | hold
+    QString action; ///< overwritten | skipped | held
+    std::optional<QByteArray> syncedValue;      ///< what Sluice last wrote (canonical encoding)
+    std::optional<QByteArray> destinationValue; ///< what the destination holds now (canonical encoding)
+    std::optional<QByteArray> warehouseValue;   ///< what the warehouse wants to write (canonical encoding)
+    QString status; ///< open | resolved
+    QString resolution, resolvedBy; ///< resolution: overwrite | keep
+    QDateTime at, resolvedAt;
+};
+
+/** A recorded downstream use of a destination field (hygiene: fields nobody reads). */
+struct FieldUseRecord
+{
+    QString sync, field, usedBy, note;
+    QDateTime at;
 };
 
 // Reconciliation and dead-letter actions (issue 5) --------------------------------------
@@ -269,6 +335,13 @@ struct RecordOverride
     {
         return !revokedAt.isValid() && (!expiresAt.isValid() || expiresAt > at);
     }
+};
+
+/** Records per (category, code, message) over a time range (console's rejection taxonomy, issue 5). */
+struct RejectionCount
+{
+    QString category, code, message;
+    qint64 records = 0;
 };
 
 struct DeadLetterFilter
@@ -387,6 +460,16 @@ public:
     /** Newest beat first. */
     [[nodiscard]] Result<QList<RunnerHeartbeat>> runnerHeartbeats();
     [[nodiscard]] Result<void> removeHeartbeat(const QString &runner);
+    /**
+     * The host part of this process's runner identity and lock owner: $SLUICE_RUNNER_HOST,
+     * else the host name. A lock held by host:pid on this host whose process is gone is taken
+     * over at once; any other holder only when its lease expires.
+     */
+    static QString runnerHost();
+    /** Records which runner ran a run and the schedule slot it ran for (empty: none). */
+    [[nodiscard]] Result<void> tagRun(qint64 runId, const QString &runner, const QString &slot);
+    /** The run lock of a sync as stored (owner empty when unlocked). */
+    [[nodiscard]] Result<LockLease> lockLease(const QString &sync);
 
     // Reconciliation and dead-letter actions (issue 5) ---------------------------
     /** Stores a reconciliation and its diffs in one transaction; returns its id. */
@@ -427,6 +510,18 @@ public:
     /** Overrides of a sync (all syncs when empty); activeOnly: not revoked, not expired. */
     [[nodiscard]] Result<QList<RecordOverride>> overrides(const QString &sync, bool activeOnly);
     [[nodiscard]] Result<QList<DeadLetterAction>> deadLetterActions(const QString &sync, const QString &key = {});
+    // issue 5, console: the live and past rejection taxonomy (transient retries that recovered are kept apart)
+    /** Records whose transient failures were retried and then accepted (code/message of the last failure). */
+    [[nodiscard]] Result<void> recordTransientRecoveries(const QString &sync, qint64 runId,
+                                                         const QList<RejectionEntry> &entries);
+    /** Recovered records of a run (all runs when runId is 0), by id. */
+    [[nodiscard]] Result<QList<RejectionEntry>> transientRecoveries(const QString &sync, qint64 runId);
+    /** Rejections (recovered = false) or recoveries at or after from and before to; sync "" = every sync; newest first. */
+    [[nodiscard]] Result<QList<RejectionEntry>> rejectionsBetween(const QString &sync, const QDateTime &from,
+                                                                  const QDateTime &to, bool recovered, int limit);
+    /** Counts per category, code and message in [from, to); sync "" = every sync. */
+    [[nodiscard]] Result<QList<RejectionCount>> rejectionCounts(const QString &sync, const QDateTime &from,
+                                                                const QDateTime &to, bool recovered);
 
     // Alerts and warehouse writeback (issue 6) ------------------------------------
     /** Stores the failing error's category ("schema_drift") beside a finished run's error text. */
@@ -476,6 +571,27 @@ public:
     [[nodiscard]] Result<void> useHeldPlanApproval(qint64 heldPlanId, qint64 runId);
     /** The audit entries one run wrote (rollback reads them), oldest first; keys empty = all keys. */
     [[nodiscard]] Result<QList<AuditEntry>> runAudit(const QString &sync, qint64 runId, const QStringList &keys = {});
+    // Issue 7 (second part): lifecycle, rollout, field ownership, field use (migration 7).
+    /** Sets syncs.lifecycle (creating the sync's row if needed) and records the event, in one transaction. */
+    [[nodiscard]] Result<void> changeLifecycle(const LifecycleEvent &event);
+    /** Lifecycle changes of a sync (all syncs when empty), newest first. */
+    [[nodiscard]] Result<QList<LifecycleEvent>> lifecycleEvents(const QString &sync, int limit = 100);
+    /** A sync's lifecycle ("active" when the store has no row for it). */
+    [[nodiscard]] Result<QString> lifecycle(const QString &sync);
+    /** Inserts or replaces the rollout state of state.runId. */
+    [[nodiscard]] Result<void> saveRolloutState(const RolloutState &state);
+    /** Rollout states of a sync, newest run first. */
+    [[nodiscard]] Result<QList<RolloutState>> rolloutStates(const QString &sync, int limit = 20);
+    /** Stores conflicts; returns their ids in order. */
+    [[nodiscard]] Result<QList<qint64>> recordFieldConflicts(const QList<FieldConflict> &conflicts);
+    /** Conflicts of a sync (status empty = any), newest first. */
+    [[nodiscard]] Result<QList<FieldConflict>> fieldConflicts(const QString &sync, const QString &status = {},
+                                                              int limit = 1000);
+    /** Resolves an open conflict: resolution "overwrite" (the next run writes the warehouse value) or "keep". */
+    [[nodiscard]] Result<FieldConflict> resolveFieldConflict(qint64 id, const QString &resolution, const QString &actor);
+    [[nodiscard]] Result<void> recordFieldUse(const FieldUseRecord &use);
+    /** Recorded uses of a sync's destination fields (all syncs when empty). */
+    [[nodiscard]] Result<QList<FieldUseRecord>> fieldUses(const QString &sync);
 
     // Console registry operations (issue 4) ---------------------------------------
 

@@ -7,3 +7,5 @@ include(integration/serve_tests.cmake)
 include(integration/governance_tests.cmake)
 include(integration/reconcile_tests.cmake)
 include(integration/alerts_tests.cmake)
+include(integration/rollout_tests.cmake)
+include(integration/servemulti_tests.cmake) # issue 6: two runners on PostgreSQL, validate schedules

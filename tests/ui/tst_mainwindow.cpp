@@ -203,9 +203,11 @@ void tst_MainWindow::switchesPagesByShortcut_data()
     QTest::newRow("ctrl+2 mapping") << int(Qt::Key_2) << MainWindow::Page::Mapping;
     QTest::newRow("ctrl+3 runs") << int(Qt::Key_3) << MainWindow::Page::Runs;
     QTest::newRow("ctrl+4 rejections") << int(Qt::Key_4) << MainWindow::Page::Rejections;
-    QTest::newRow("ctrl+5 reconciliation") << int(Qt::Key_5) << MainWindow::Page::Reconciliation;
-    QTest::newRow("ctrl+6 record history") << int(Qt::Key_6) << MainWindow::Page::RecordHistory;
-    QTest::newRow("ctrl+7 connections") << int(Qt::Key_7) << MainWindow::Page::Connections;
+    QTest::newRow("ctrl+5 dead letters") << int(Qt::Key_5) << MainWindow::Page::DeadLetters;
+    QTest::newRow("ctrl+6 reconciliation") << int(Qt::Key_6) << MainWindow::Page::Reconciliation;
+    QTest::newRow("ctrl+7 record history") << int(Qt::Key_7) << MainWindow::Page::RecordHistory;
+    QTest::newRow("ctrl+8 alerts") << int(Qt::Key_8) << MainWindow::Page::Alerts;
+    QTest::newRow("ctrl+9 connections") << int(Qt::Key_9) << MainWindow::Page::Connections;
 }
 
 void tst_MainWindow::switchesPagesByShortcut()

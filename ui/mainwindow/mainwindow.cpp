@@ -5,8 +5,13 @@
 #include "history/historypage.h"
 #include "mapping/mappingpage.h"
 #include "registry/registrypage.h"
+#include "registry/workspacewatcher.h" // issue 4
 #include "registry/syncdetailpane.h" // issue 7: governance tab
 #include "rejections/rejectionspage.h"
+#include "alerts/alertspage.h" // issue 6
+#include "widgets/async.h"     // issue 6: runner indicator reads
+#include "deadletters/deadletterspage.h" // issue 5
+#include "reconciliation/reconciliationpage.h" // issue 5
 #include "runs/plandialog.h"
 #include "runs/runsmodel.h"
 #include "runs/runspage.h"
@@ -32,6 +37,7 @@
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QStyledItemDelegate>
+#include <QTimer> // issue 6: runner indicator
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -172,6 +178,7 @@ MainWindow::MainWindow(QWidget *parent)
             m_mappingPage->setWorkspace(*m_workspace);
     });
     connect(m_mappingPage, &MappingPage::definitionSaved, this, &MainWindow::reloadWorkspace);
+    wireConsoleOperations(); // issue 4
     updateWindowTitle();
     updatePlaceholders();
     updateIdleStatus();
@@ -261,6 +268,37 @@ void MainWindow::createPages()
                 m_rejectionsPage = new RejectionsPage;
                 m_rejectionsPage->setThreadPool(&m_pool);
                 content = m_rejectionsPage;
+            } else if (page == Page::Alerts) { // issue 6: alert incidents and their deliveries
+                m_alertsPage = new AlertsPage;
+                m_alertsPage->setThreadPool(&m_pool);
+                content = m_alertsPage;
+            } else if (page == Page::DeadLetters) { // issue 5: the dead-letter workbench
+                m_deadLettersPage = new DeadLettersPage;
+                m_deadLettersPage->setThreadPool(&m_pool);
+                m_deadLettersPage->setRunController(m_runs);
+                connect(m_deadLettersPage, &DeadLettersPage::actionFinished, this,
+                        [this](bool, const QString &message) { statusBar()->showMessage(message, 10000); });
+                content = m_deadLettersPage;
+                // A record double-clicked in a rejection taxonomy opens its history (issue 5).
+                const auto openHistory = [this](const QString &sync, const QString &key) {
+                    if (!m_historyPage)
+                        return;
+                    m_historyPage->syncFilter()->setCurrentIndex(qMax(0, m_historyPage->syncFilter()->findData(sync)));
+                    setCurrentPage(Page::RecordHistory);
+                    m_historyPage->search(key);
+                };
+                if (m_runsPage)
+                    connect(m_runsPage, &RunsPage::recordHistoryRequested, this, openHistory);
+                if (m_rejectionsPage)
+                    connect(m_rejectionsPage, &RejectionsPage::recordHistoryRequested, this, openHistory);
+            } else if (page == Page::Reconciliation) { // issue 5: charts of drift, drifted records, heal
+                m_reconciliationPage = new ReconciliationPage;
+                m_reconciliationPage->setThreadPool(&m_pool);
+                connect(m_reconciliationPage, &ReconciliationPage::reconcileFinished, this,
+                        [this](bool, const QString &message) { statusBar()->showMessage(message, 10000); });
+                connect(m_reconciliationPage, &ReconciliationPage::healFinished, this,
+                        [this](bool, const QString &message) { statusBar()->showMessage(message, 10000); });
+                content = m_reconciliationPage;
             } else if (page == Page::RecordHistory) {
                 m_historyPage = new HistoryPage;
                 m_historyPage->setThreadPool(&m_pool);
@@ -361,6 +399,17 @@ void MainWindow::createStatusBar()
     m_statusLabel->setContentsMargins(8, 0, 8, 0);
     statusBar()->addWidget(m_statusLabel, 1);
     statusBar()->addPermanentWidget(m_busyIndicator);
+    // Issue 6: is a runner (sluice-cli serve) alive for this workspace? Heartbeats, read every 10 s.
+    m_runnerLabel = new QLabel;
+    m_runnerLabel->setObjectName(QStringLiteral("runnerIndicator"));
+    m_runnerLabel->setContentsMargins(8, 0, 8, 0);
+    m_runnerLabel->hide();
+    statusBar()->addPermanentWidget(m_runnerLabel);
+    auto *runnerTimer = new QTimer(this);
+    runnerTimer->setObjectName(QStringLiteral("runnerIndicatorTimer"));
+    runnerTimer->setInterval(10000);
+    connect(runnerTimer, &QTimer::timeout, this, &MainWindow::refreshRunnerIndicator);
+    runnerTimer->start();
     statusBar()->setSizeGripEnabled(true);
 }
 
@@ -539,8 +588,15 @@ void MainWindow::applyLoadOutcome(const LoadOutcome &outcome)
         m_runsPage->setWorkspace(*m_workspace);
     if (m_rejectionsPage)
         m_rejectionsPage->setWorkspace(*m_workspace);
+    if (m_alertsPage) // issue 6
+        m_alertsPage->setWorkspace(*m_workspace);
+    refreshRunnerIndicator(); // issue 6
+    if (m_deadLettersPage) // issue 5
+        m_deadLettersPage->setWorkspace(*m_workspace);
     if (m_historyPage)
         m_historyPage->setWorkspace(*m_workspace);
+    if (m_reconciliationPage) // issue 5
+        m_reconciliationPage->setWorkspace(*m_workspace);
     updateRunPages();
     updateRunActions();
     m_reloadAction->setEnabled(true);
@@ -631,6 +687,21 @@ RejectionsPage *MainWindow::rejectionsPage() const
     return m_rejectionsPage;
 }
 
+DeadLettersPage *MainWindow::deadLettersPage() const // issue 5
+{
+    return m_deadLettersPage;
+}
+
+ReconciliationPage *MainWindow::reconciliationPage() const // issue 5
+{
+    return m_reconciliationPage;
+}
+
+AlertsPage *MainWindow::alertsPage() const // issue 6
+{
+    return m_alertsPage.data();
+}
+
 HistoryPage *MainWindow::historyPage() const
 {
     return m_historyPage;
@@ -650,8 +721,12 @@ void MainWindow::setDestinationRegistrar(DestinationRegistrar registrar)
 {
     if (m_mappingPage) // the mapping editor describes destination objects (issue 4)
         m_mappingPage->setDestinationRegistrar(registrar);
+    if (m_connections) // connection tests describe destinations (issue 4)
+        m_connections->setDestinationRegistrar(registrar);
     if (m_registry) // rollback from the registry's governance tab (issue 7)
         m_registry->detailPane()->setDestinationRegistrar(registrar);
+    if (m_reconciliationPage) // reconcile and heal (issue 5)
+        m_reconciliationPage->setDestinationRegistrar(registrar);
     m_runs->setDestinationRegistrar(std::move(registrar));
     updateRunActions();
 }
@@ -889,6 +964,119 @@ void MainWindow::showAbout()
                           "audit trail of every field it wrote.</p>"
                           "<p>Licensed under the GNU General Public License, version 3 or later.</p>")
                            .arg(QStringLiteral(SLUICE_VERSION_STRING)));
+}
+
+// ----------------------------------------------------------------------------
+// Registry operations, connections, files changed on disk (issue 4)
+
+void MainWindow::wireConsoleOperations()
+{
+    // The "files changed on disk" bar sits above the pages.
+    m_reloadBar = new ReloadBar;
+    QWidget *content = takeCentralWidget();
+    auto *central = new QWidget;
+    auto *layout = new QVBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    layout->addWidget(m_reloadBar);
+    layout->addWidget(content, 1);
+    setCentralWidget(central);
+
+    m_watcher = new WorkspaceWatcher(this);
+    m_watcher->setThreadPool(&m_pool);
+    connect(m_watcher, &WorkspaceWatcher::changedOnDisk, m_reloadBar, &ReloadBar::showFiles);
+    connect(m_reloadBar, &ReloadBar::reloadRequested, this, &MainWindow::reloadWorkspace);
+    connect(m_reloadBar, &ReloadBar::ignored, m_watcher, &WorkspaceWatcher::acknowledge);
+    connect(this, &MainWindow::workspaceChanged, this, [this] {
+        m_reloadBar->hide();
+        m_watcher->watch(m_workspace ? m_workspace->root : QString());
+    });
+    const auto showOutcome = [this](bool, const QString &message) { statusBar()->showMessage(message, 10000); };
+
+    // The console's own writes are not "changed on disk".
+    if (m_mappingPage)
+        connect(m_mappingPage, &MappingPage::definitionSaved, m_watcher, &WorkspaceWatcher::acknowledge);
+
+    m_connections->setThreadPool(&m_pool);
+    connect(m_connections, &ConnectionsPage::operationFinished, this, showOutcome);
+    connect(m_connections, &ConnectionsPage::connectionsWritten, this, [this] {
+        m_watcher->acknowledge();
+        reloadWorkspace();
+    });
+
+    connect(m_registry, &RegistryPage::operationFinished, this, showOutcome);
+    connect(m_registry, &RegistryPage::editRequested, this, [this](const QString &sync) {
+        setCurrentPage(Page::Mapping);
+        if (m_mappingPage)
+            m_mappingPage->showSync(sync);
+    });
+    connect(m_registry, &RegistryPage::definitionsWritten, this, [this](const QString &sync, bool openEditor) {
+        m_watcher->acknowledge();
+        if (!sync.isEmpty()) {
+            connect(
+                this, &MainWindow::workspaceLoadFinished, this,
+                [this, sync, openEditor](bool ok) {
+                    if (!ok)
+                        return;
+                    m_registry->selectSync(sync);
+                    if (openEditor && m_mappingPage) {
+                        setCurrentPage(Page::Mapping);
+                        m_mappingPage->showSync(sync);
+                    }
+                },
+                Qt::SingleShotConnection);
+        }
+        reloadWorkspace();
+    });
+}
+
+// ----------------------------------------------------------------------------
+// Runner indicator (issue 6): heartbeats of `sluice-cli serve` processes, read on the pool.
+
+void MainWindow::refreshRunnerIndicator()
+{
+    if (!m_runnerLabel)
+        return;
+    if (!m_workspace) {
+        m_runnerLabel->hide();
+        return;
+    }
+    const quint64 token = ++m_runnerToken;
+    struct Beats
+    {
+        QString error;
+        QList<RunnerHeartbeat> beats;
+    };
+    runAsync(this, &m_pool,
+             [workspace = *m_workspace]() {
+                 Beats result;
+                 auto store = openStateStore(workspace);
+                 if (!store) {
+                     result.error = store.error().message;
+                     return result;
+                 }
+                 auto beats = (*store)->runnerHeartbeats();
+                 if (beats)
+                     result.beats = *beats;
+                 else
+                     result.error = beats.error().message;
+                 store->reset();
+                 return result;
+             },
+             [this, token](const Beats &result) {
+                 if (token != m_runnerToken || !m_runnerLabel)
+                     return;
+                 if (!result.error.isEmpty()) {
+                     m_runnerLabel->setText(tr("Runner status unknown"));
+                     m_runnerLabel->setToolTip(tr("Could not read runner heartbeats: %1").arg(result.error));
+                 } else {
+                     const RunnerIndicator indicator = describeRunners(result.beats, QDateTime::currentDateTimeUtc());
+                     m_runnerLabel->setText(indicator.text);
+                     m_runnerLabel->setToolTip(indicator.toolTip);
+                     m_runnerLabel->setProperty("runnerAlive", indicator.alive);
+                 }
+                 m_runnerLabel->show();
+             });
 }
 
 } // namespace Sluice

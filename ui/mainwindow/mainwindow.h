@@ -23,13 +23,18 @@ class QStackedWidget;
 namespace Sluice {
 
 class ConnectionsPage;
+class DeadLettersPage; // issue 5: the dead-letter workbench
 class EmptyState;
 class HistoryPage;
 class MappingPage;
 class RegistryPage;
 class RejectionsPage;
+class AlertsPage; // issue 6
+class ReconciliationPage; // issue 5
 class RunsPage;
 class PlanDialog;
+class ReloadBar;        // issue 4
+class WorkspaceWatcher; // issue 4
 
 /**
  * The console's shell: a sidebar of pages, the pages themselves, and a status bar
@@ -87,10 +92,23 @@ public:
     /** nullptr once replaced through setPageWidget(). */
     [[nodiscard]] RunsPage *runsPage() const;
     [[nodiscard]] RejectionsPage *rejectionsPage() const;
+    /** The dead-letter workbench (issue 5). */
+    [[nodiscard]] DeadLettersPage *deadLettersPage() const;
+    /** The Reconciliation page (issue 5). */
+    [[nodiscard]] ReconciliationPage *reconciliationPage() const;
     [[nodiscard]] HistoryPage *historyPage() const;
     /** The field mapping editor's page (issue 4). */
     [[nodiscard]] MappingPage *mappingPage() const;
+    /** Issue 6: the alert incidents page, and the status bar's runner indicator (heartbeats). */
+    [[nodiscard]] AlertsPage *alertsPage() const; // issue 6 (defined in the .cpp: QPointer needs the full type)
+    [[nodiscard]] QLabel *runnerIndicator() const { return m_runnerLabel; }
+    /** Issue 6: re-reads the runners' heartbeats on the pool (also every 10 s and on workspace change). */
+    void refreshRunnerIndicator();
     [[nodiscard]] RunController *runController() const { return m_runs; }
+    /** Issue 4: the connections page, the watcher of the workspace's files and the "changed on disk" bar. */
+    [[nodiscard]] ConnectionsPage *connectionsPage() const { return m_connections; }
+    [[nodiscard]] WorkspaceWatcher *workspaceWatcher() const { return m_watcher; }
+    [[nodiscard]] ReloadBar *reloadBar() const { return m_reloadBar; }
     /** The plan dialog on screen, if any. */
     [[nodiscard]] PlanDialog *planDialog() const;
 
@@ -147,6 +165,7 @@ private:
     void onRunFinished(const RunSummary &summary, bool plan);
     void updateRunPages();
     void updateRunActions();
+    void wireConsoleOperations(); ///< issue 4: registry operations, connections, reload on disk changes
 
     QListWidget *m_navigation = nullptr;
     QStackedWidget *m_pages = nullptr;
@@ -157,10 +176,17 @@ private:
     ConnectionsPage *m_connections = nullptr;
     QPointer<RunsPage> m_runsPage;
     QPointer<RejectionsPage> m_rejectionsPage;
+    QPointer<DeadLettersPage> m_deadLettersPage; // issue 5
+    QPointer<ReconciliationPage> m_reconciliationPage; ///< issue 5
     QPointer<HistoryPage> m_historyPage;
     QPointer<MappingPage> m_mappingPage; ///< the field mapping editor (issue 4)
+    QPointer<AlertsPage> m_alertsPage;   ///< alert incidents (issue 6)
+    QLabel *m_runnerLabel = nullptr;     ///< runner heartbeat indicator (issue 6)
+    quint64 m_runnerToken = 0;           ///< issue 6: newest heartbeat read wins
     QMap<Page, QStackedWidget *> m_pageStacks; ///< placeholder (0) or page (1)
     QPointer<PlanDialog> m_planDialog;
+    WorkspaceWatcher *m_watcher = nullptr; ///< issue 4
+    ReloadBar *m_reloadBar = nullptr;      ///< issue 4
     QThreadPool m_pool;                        ///< the console's reads of the state store
     RunController *m_runs = nullptr;
     int m_runActivity = 0;

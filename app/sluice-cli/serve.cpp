@@ -25,9 +25,13 @@
 #include <QThread>
 #include <QThreadPool>
 
+#include <QRegularExpression>
+
 #include <atomic>
+#include <condition_variable>
 #include <csignal>
 #include <memory>
+#include <mutex>
 #include <utility>
 
 namespace Sluice::Cli {
@@ -109,10 +113,131 @@ struct RunTask
     QString sync;
     QString connection;
     DueSync due;
+    QString slot;                    ///< the schedule slot claimed for this run (empty: resumption / sequence only)
     std::atomic<bool> done{false};
+    std::atomic<bool> cancel{false}; ///< stop at the next batch boundary (SIGTERM, or the lease was lost)
+    std::atomic<bool> leaseLost{false};
     RunSummary summary;
     QString error; ///< the run could not start (state store unreachable)
 };
+
+/**
+ * Renews the run locks (leases) of the running syncs on its own thread and state store
+ * connection, every leaseSeconds/4, so a run stuck in a long push, a retry back-off or a slow
+ * read keeps its lease while the process lives, and loses it within leaseSeconds once the
+ * process is gone. A lease found taken over cancels its run at the next batch boundary.
+ */
+class LeaseKeeper
+{
+public:
+    LeaseKeeper(const Workspace &workspace, QString owner, int leaseSeconds)
+        : m_workspace(workspace)
+        , m_owner(std::move(owner))
+        , m_leaseSeconds(leaseSeconds)
+    {
+        m_thread.reset(QThread::create([this] { loop(); }));
+        m_thread->setObjectName(QStringLiteral("sluice-leases"));
+        m_thread->start();
+    }
+    ~LeaseKeeper()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stop = true;
+        }
+        m_wake.notify_all();
+        m_thread->wait();
+    }
+    LeaseKeeper(const LeaseKeeper &) = delete;
+    LeaseKeeper &operator=(const LeaseKeeper &) = delete;
+
+    void add(const std::shared_ptr<RunTask> &task)
+    {
+        std::lock_guard lock(m_mutex);
+        m_tasks.insert(task->sync, task);
+    }
+    void remove(const QString &sync)
+    {
+        std::lock_guard lock(m_mutex);
+        m_tasks.remove(sync);
+    }
+    /** Renewal period: at most a third of the lease. */
+    [[nodiscard]] qint64 periodMs() const { return std::max<qint64>(200, m_leaseSeconds * 1000LL / 4); }
+
+private:
+    void loop()
+    {
+        std::unique_ptr<StateStore> store;
+        std::unique_lock lock(m_mutex);
+        while (!m_stop) {
+            m_wake.wait_for(lock, std::chrono::milliseconds(periodMs()), [this] { return m_stop; });
+            if (m_stop)
+                break;
+            const auto tasks = m_tasks;
+            lock.unlock();
+            if (!store && !tasks.isEmpty()) {
+                auto opened = openStateStore(m_workspace);
+                if (opened)
+                    store = std::move(*opened);
+                else
+                    qWarning("serve: lease renewal: %s", qPrintable(opened.error().message));
+            }
+            for (const std::shared_ptr<RunTask> &task : tasks) {
+                if (!store || task->done)
+                    continue;
+                auto renewed = store->renewLock(task->sync, m_owner, m_leaseSeconds);
+                if (!renewed && renewed.error().code == u"lock_lost") {
+                    // No row: the run finished and released it. Another owner: taken over after expiry.
+                    auto holder = store->lockLease(task->sync);
+                    if (holder && !holder->owner.isEmpty() && holder->owner != m_owner && !task->done) {
+                        task->leaseLost = true;
+                        task->cancel = true;
+                    }
+                } else if (!renewed) {
+                    qWarning("serve: lease renewal of %s: %s", qPrintable(task->sync), qPrintable(renewed.error().message));
+                    store.reset(); // reconnect on the next round
+                }
+            }
+            lock.lock();
+        }
+        lock.unlock();
+        store.reset(); // close the connection on its own thread
+    }
+
+    const Workspace &m_workspace;
+    const QString m_owner;
+    const int m_leaseSeconds;
+    std::unique_ptr<QThread> m_thread;
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    bool m_stop = false;
+    QHash<QString, std::shared_ptr<RunTask>> m_tasks;
+};
+
+/** The default runner identity: host:pid (the host part from $SLUICE_RUNNER_HOST when set). */
+QString defaultRunnerId()
+{
+    return QStringLiteral("%1:%2").arg(StateStore::runnerHost()).arg(QCoreApplication::applicationPid());
+}
+
+/** Why a --runner-id cannot be used, or empty. */
+QString runnerIdProblem(const QString &id)
+{
+    static const QRegularExpression allowed(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"));
+    if (!allowed.match(id).hasMatch())
+        return QStringLiteral("--runner-id \"%1\": use letters, digits and . _ : @ - (at most 128)").arg(id);
+    // host:pid ids are judged by process liveness on their host: only this process's own pid may be named.
+    const QStringList parts = id.split(QLatin1Char(':'));
+    bool numeric = false;
+    if (parts.size() >= 2) {
+        const qint64 pid = parts[1].toLongLong(&numeric);
+        if (numeric && pid != QCoreApplication::applicationPid())
+            return QStringLiteral("--runner-id \"%1\" looks like HOST:PID of another process; use a name without a "
+                                  "pid (e.g. \"%2\") or the default %3")
+                .arg(id, parts[0], defaultRunnerId());
+    }
+    return {};
+}
 
 } // namespace
 
@@ -218,7 +343,15 @@ int serve(const QStringList &args)
                    {{QStringLiteral("concurrency"), QStringLiteral("Runs at a time (default 2)."), QStringLiteral("N"), QStringLiteral("2")},
                     {QStringLiteral("once"), QStringLiteral("Run whatever is due now (and the sequences it triggers), then exit.")},
                     {QStringLiteral("tick"), QStringLiteral("Seconds between schedule checks (default 5)."), QStringLiteral("SECONDS"),
-                     QStringLiteral("5")}}))
+                     QStringLiteral("5")},
+                    {QStringLiteral("lease-seconds"),
+                     QStringLiteral("Run-lock lease: renewed every N/4 s while a run is active; another runner takes a "
+                                    "sync over only after it expired (default 120)."),
+                     QStringLiteral("N"), QStringLiteral("120")},
+                    {QStringLiteral("runner-id"),
+                     QStringLiteral("This runner's identity in locks, runs and heartbeats (default HOST:PID; the host part "
+                                    "from $SLUICE_RUNNER_HOST when set)."),
+                     QStringLiteral("ID")}}))
         return Usage;
     bool ok = false;
     const int concurrency = parser.value(QStringLiteral("concurrency")).toInt(&ok);
@@ -229,6 +362,17 @@ int serve(const QStringList &args)
     const double tickSeconds = parser.value(QStringLiteral("tick")).toDouble(&ok);
     if (!ok || tickSeconds <= 0) {
         err() << "sluice-cli serve: --tick must be a positive number of seconds\n";
+        return Usage;
+    }
+    const int leaseSeconds = parser.value(QStringLiteral("lease-seconds")).toInt(&ok);
+    if (!ok || leaseSeconds < 1 || leaseSeconds > 86400) {
+        err() << "sluice-cli serve: --lease-seconds must be a whole number from 1 to 86400\n";
+        return Usage;
+    }
+    const QString runnerId = parser.isSet(QStringLiteral("runner-id")) ? parser.value(QStringLiteral("runner-id"))
+                                                                       : defaultRunnerId();
+    if (const QString problem = runnerIdProblem(runnerId); !problem.isEmpty()) {
+        err() << "sluice-cli serve: " << problem << "\n";
         return Usage;
     }
     const bool once = parser.isSet(QStringLiteral("once"));
@@ -251,7 +395,6 @@ int serve(const QStringList &args)
     std::signal(SIGINT, onStopSignal);
     std::signal(SIGTERM, onStopSignal);
 
-    const QString runnerId = StateStore::processOwner();
     const QDateTime startedAt = QDateTime::currentDateTimeUtc();
     QThreadPool pool;
     pool.setMaxThreadCount(concurrency);
@@ -263,9 +406,12 @@ int serve(const QStringList &args)
     ServeAlerts alerts(workspace);
     QList<RunSummary> finishedRuns;
 
-    out() << QStringLiteral("serve: runner %1, workspace %2, concurrency %3%4\n")
+    // Leases across machines (issue 6): renewed on their own thread while runs are active.
+    LeaseKeeper leases(workspace, runnerId, leaseSeconds);
+    out() << QStringLiteral("serve: runner %1, workspace %2, concurrency %3, lease %4s%5\n")
                  .arg(runnerId, workspace.root)
                  .arg(concurrency)
+                 .arg(leaseSeconds)
                  .arg(once ? QStringLiteral(", once") : QString());
     out().flush();
 
@@ -278,7 +424,7 @@ int serve(const QStringList &args)
     auto heartbeat = [&] {
         RunnerHeartbeat beat;
         beat.runner = runnerId;
-        beat.host = QHostInfo::localHostName();
+        beat.host = StateStore::runnerHost();
         beat.pid = QCoreApplication::applicationPid();
         beat.startedAt = startedAt;
         beat.beatAt = QDateTime::currentDateTimeUtc();
@@ -305,6 +451,11 @@ int serve(const QStringList &args)
             }
             any = true;
             --perConnection[task->connection];
+            leases.remove(task->sync);
+            (void)store->releaseLock(task->sync, runnerId); // normally released by the run already; never another's
+            if (task->leaseLost)
+                out() << QStringLiteral("lease lost %1: another runner took the sync over after the lease expired\n")
+                             .arg(task->sync);
             const RunSummary &s = task->summary;
             if (s.runId)
                 finishedRuns.append(s); // for ServeAlerts::afterRun
@@ -351,18 +502,29 @@ int serve(const QStringList &args)
             const QString connection = definition->destination.connection;
             if (perConnection.value(connection) >= connectionLimit(connection))
                 continue; // the destination is busy with another sync; next tick
-            auto claimed = scheduler.claim(d);
-            if (!claimed) {
-                err() << "serve: " << claimed.error().message << "\n";
-                continue;
+            // Take the sync's run lock first, then claim the slot under it: the claim is a
+            // compare-and-set on schedule_state re-checked after the lock is ours, so two runners
+            // never both start a sync for one slot (issue 6).
+            if (auto locked = store->acquireLock(d.sync, runnerId, leaseSeconds); !locked) {
+                if (locked.error().code != u"locked")
+                    err() << "serve: " << locked.error().message << "\n";
+                continue; // held by another runner (until its lease expires)
             }
-            if (!*claimed)
-                continue; // another runner took this slot
+            bool slotClaimed = false;
+            auto claimed = scheduler.claim(d, &slotClaimed);
+            if (!claimed || !*claimed) {
+                if (!claimed)
+                    err() << "serve: " << claimed.error().message << "\n";
+                (void)store->releaseLock(d.sync, runnerId);
+                continue; // another runner ran this slot already
+            }
             auto task = std::make_shared<RunTask>();
             task->sync = d.sync;
             task->connection = connection;
             task->due = d;
+            task->slot = slotClaimed ? d.newSlot : QString();
             running.insert(d.sync, task);
+            leases.add(task);
             ++perConnection[connection];
             ranOnce.insert(d.sync);
             ++started;
@@ -373,7 +535,7 @@ int serve(const QStringList &args)
                                                              : QString());
             out().flush();
             const SyncDefinition def = *definition;
-            pool.start([task, def, &workspace] {
+            pool.start([task, def, &workspace, runnerId, leaseSeconds] {
                 auto taskStore = openStateStore(workspace); // StateStore connections are thread-affine
                 if (!taskStore) {
                     task->error = taskStore.error().message;
@@ -386,7 +548,18 @@ int serve(const QStringList &args)
                 RunOptions options;
                 options.trigger = task->due.trigger;
                 options.author = qEnvironmentVariable("USER", QStringLiteral("serve"));
-                options.cancel = &s_stop;
+                options.cancel = &task->cancel; // set on SIGTERM and when the lease is lost
+                options.lockOwner = runnerId;   // issue 6: the lease serve took and renews
+                options.lockTtlSeconds = leaseSeconds;
+                StateStore *tagStore = taskStore->get();
+                bool tagged = false;
+                runner.setProgressCallback([&tagged, tagStore, task, runnerId](const RunProgress &progress) {
+                    if (tagged || progress.runId == 0)
+                        return;
+                    tagged = true; // which runner ran it, for which slot (runs.runner / runs.slot)
+                    if (auto r = tagStore->tagRun(progress.runId, runnerId, task->slot); !r)
+                        qWarning("%s", qPrintable(r.error().message));
+                });
                 task->summary = runner.run(def, options);
                 taskStore->reset(); // close the connection on its own thread
                 task->done = true;
@@ -420,6 +593,8 @@ int serve(const QStringList &args)
         }
         QThread::msleep(100);
     }
+    for (const std::shared_ptr<RunTask> &task : std::as_const(running))
+        task->cancel = true; // SIGTERM: stop at the next batch boundary
     if (s_stop && !running.isEmpty()) {
         out() << QStringLiteral("stopping: waiting for %1 run(s) to stop at a batch boundary\n").arg(running.size());
         out().flush();

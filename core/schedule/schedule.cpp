@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "schedule/schedule.h"
 
+#include "util/textmatch.h"
+
 #include <QJsonArray>
 #include <QRegularExpression>
 
@@ -120,9 +122,12 @@ std::optional<Schedule> parseSchedule(const QJsonObject &json, QList<ValidationI
     };
     const QStringList known = scheduleKeys();
     for (auto it = json.begin(); it != json.end(); ++it) {
-        if (!known.contains(it.key()) && !it.key().startsWith(QLatin1StringView("x-")))
+        if (!known.contains(it.key()) && !it.key().startsWith(QLatin1StringView("x-"))) {
+            const QString suggestion = closestMatch(it.key(), known);
             problem(QStringLiteral("$.schedule.%1").arg(it.key()),
-                    QStringLiteral("unknown member (known: %1)").arg(known.join(QStringLiteral(", "))));
+                    suggestion.isEmpty() ? QStringLiteral("unknown member (known: %1)").arg(known.join(QStringLiteral(", ")))
+                                         : QStringLiteral("unknown member (did you mean \"%1\"?)").arg(suggestion));
+        }
     }
     QStringList kinds;
     for (const char *k : {"every", "cron", "after"}) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "schedule/scheduler.h"
 
+#include "util/textmatch.h"
+
 #include <QSet>
 
 #include <algorithm>
@@ -21,6 +23,82 @@ QDateTime slotTime(const QString &text)
         return {};
     QDateTime t = QDateTime::fromString(text, Qt::ISODateWithMs);
     return t.isValid() ? t.toUTC() : QDateTime();
+}
+
+void analyzeSchedules(const Workspace &workspace, QMap<QString, Schedule> *schedulesOut, QMap<QString, QString> *errorsOut,
+                      QList<ValidationIssue> *problemsOut)
+{
+    QMap<QString, Schedule> &schedules = *schedulesOut;
+    QMap<QString, QString> &errors = *errorsOut;
+    QList<ValidationIssue> &problems = *problemsOut;
+    const auto fileOf = [](const SyncDefinition &d) {
+        return d.file.isEmpty() ? QStringLiteral("syncs/%1.json").arg(d.name) : d.file;
+    };
+    QStringList syncNames;
+    for (const SyncDefinition &definition : workspace.syncs)
+        syncNames.append(definition.name);
+    for (const SyncDefinition &definition : workspace.syncs) {
+        QList<ValidationIssue> issues;
+        auto schedule = parseSchedule(definition.schedule, &issues, fileOf(definition));
+        if (!schedule) {
+            problems += issues;
+            QStringList lines;
+            for (const ValidationIssue &issue : issues)
+                lines.append(issue.path + QStringLiteral(": ") + issue.message);
+            errors.insert(definition.name, lines.join(QStringLiteral("; ")));
+            continue;
+        }
+        for (qsizetype i = 0; i < schedule->after.size(); ++i) {
+            const QString &predecessor = schedule->after[i];
+            QString message;
+            if (predecessor == definition.name)
+                message = QStringLiteral("a sync cannot run after itself");
+            else if (!workspace.sync(predecessor)) {
+                message = QStringLiteral("no sync named \"%1\" in the workspace").arg(predecessor);
+                QStringList others = syncNames;
+                others.removeAll(definition.name);
+                if (const QString suggestion = closestMatch(predecessor, others); !suggestion.isEmpty())
+                    message += QStringLiteral(" (did you mean \"%1\"?)").arg(suggestion);
+            }
+            if (!message.isEmpty()) {
+                const QString path = QStringLiteral("$.schedule.after[%1]").arg(i);
+                problems.append(ValidationIssue{fileOf(definition), path, message});
+                errors.insert(definition.name, path + QStringLiteral(": ") + message);
+            }
+        }
+        schedules.insert(definition.name, *schedule);
+    }
+    // Cycles among "after" schedules would wait for each other forever.
+    QMap<QString, int> color; // 0 new, 1 on the path, 2 done
+    QStringList path;
+    std::function<void(const QString &)> visit = [&](const QString &name) {
+        color[name] = 1;
+        path.append(name);
+        for (const QString &next : schedules.value(name).after) {
+            if (!schedules.contains(next))
+                continue;
+            if (color.value(next) == 1) {
+                const QStringList cycle = path.mid(path.indexOf(next)) + QStringList{next};
+                const QString message = QStringLiteral("\"after\" schedules form a cycle: %1")
+                                            .arg(cycle.join(QStringLiteral(" → ")));
+                for (const QString &member : cycle) {
+                    if (!errors.contains(member)) {
+                        const SyncDefinition *d = workspace.sync(member);
+                        problems.append(ValidationIssue{d ? fileOf(*d) : QString(), QStringLiteral("$.schedule.after"), message});
+                        errors.insert(member, QStringLiteral("$.schedule.after: ") + message);
+                    }
+                }
+            } else if (color.value(next) == 0) {
+                visit(next);
+            }
+        }
+        path.removeLast();
+        color[name] = 2;
+    };
+    for (auto it = schedules.begin(); it != schedules.end(); ++it) {
+        if (color.value(it.key()) == 0)
+            visit(it.key());
+    }
 }
 
 } // namespace
@@ -51,63 +129,16 @@ Scheduler::Scheduler(const Workspace &workspace, StateStore &store, const Clock 
     , m_store(store)
     , m_clock(clock)
 {
-    for (const SyncDefinition &definition : workspace.syncs) {
-        QList<ValidationIssue> issues;
-        auto schedule = parseSchedule(definition.schedule, &issues, definition.file);
-        if (!schedule) {
-            m_problems += issues;
-            QStringList lines;
-            for (const ValidationIssue &issue : issues)
-                lines.append(issue.path + QStringLiteral(": ") + issue.message);
-            m_errors.insert(definition.name, lines.join(QStringLiteral("; ")));
-            continue;
-        }
-        for (qsizetype i = 0; i < schedule->after.size(); ++i) {
-            const QString &predecessor = schedule->after[i];
-            QString message;
-            if (predecessor == definition.name)
-                message = QStringLiteral("a sync cannot run after itself");
-            else if (!workspace.sync(predecessor))
-                message = QStringLiteral("no sync named \"%1\" in the workspace").arg(predecessor);
-            if (!message.isEmpty()) {
-                const QString path = QStringLiteral("$.schedule.after[%1]").arg(i);
-                m_problems.append(ValidationIssue{definition.file, path, message});
-                m_errors.insert(definition.name, path + QStringLiteral(": ") + message);
-            }
-        }
-        m_schedules.insert(definition.name, *schedule);
-    }
-    // Cycles among "after" schedules would wait for each other forever.
-    QMap<QString, int> color; // 0 new, 1 on the path, 2 done
-    QStringList path;
-    std::function<void(const QString &)> visit = [&](const QString &name) {
-        color[name] = 1;
-        path.append(name);
-        for (const QString &next : m_schedules.value(name).after) {
-            if (!m_schedules.contains(next))
-                continue;
-            if (color.value(next) == 1) {
-                const QStringList cycle = path.mid(path.indexOf(next)) + QStringList{next};
-                const QString message = QStringLiteral("\"after\" schedules form a cycle: %1")
-                                            .arg(cycle.join(QStringLiteral(" → ")));
-                for (const QString &member : cycle) {
-                    if (!m_errors.contains(member)) {
-                        const SyncDefinition *d = workspace.sync(member);
-                        m_problems.append(ValidationIssue{d ? d->file : QString(), QStringLiteral("$.schedule.after"), message});
-                        m_errors.insert(member, QStringLiteral("$.schedule.after: ") + message);
-                    }
-                }
-            } else if (color.value(next) == 0) {
-                visit(next);
-            }
-        }
-        path.removeLast();
-        color[name] = 2;
-    };
-    for (auto it = m_schedules.begin(); it != m_schedules.end(); ++it) {
-        if (color.value(it.key()) == 0)
-            visit(it.key());
-    }
+    analyzeSchedules(workspace, &m_schedules, &m_errors, &m_problems);
+}
+
+QList<ValidationIssue> validateSchedules(const Workspace &workspace)
+{
+    QMap<QString, Schedule> schedules;
+    QMap<QString, QString> errors;
+    QList<ValidationIssue> problems;
+    analyzeSchedules(workspace, &schedules, &errors, &problems);
+    return problems;
 }
 
 Result<SyncScheduleStatus> Scheduler::evaluate(const SyncDefinition &definition, const ScheduleState &state,
@@ -272,20 +303,34 @@ Result<QList<DueSync>> Scheduler::dueSyncs()
     return list;
 }
 
-Result<bool> Scheduler::claim(const DueSync &due)
+Result<bool> Scheduler::claim(const DueSync &due, bool *slotClaimed)
 {
     bool claimed = false;
+    if (slotClaimed)
+        *slotClaimed = false;
     if (!due.newSlot.isEmpty()) {
         auto slot = m_store.claimScheduleSlot(due.sync, due.expectedSlot, due.newSlot, due.nextDue);
         if (!slot)
             return fail(slot.error());
         claimed = *slot;
+        if (slotClaimed)
+            *slotClaimed = *slot;
     }
     if (due.resumeRun) {
-        auto resume = m_store.claimResume(due.sync, due.resumeRun);
-        if (!resume)
-            return fail(resume.error());
-        claimed = claimed || *resume;
+        // Re-read now (serve holds the sync's run lock here): the interrupted run may have been
+        // resumed, or a newer run started and finished, since dueSyncs() looked.
+        auto latest = m_store.runs(due.sync, 1);
+        if (!latest)
+            return fail(latest.error());
+        const bool stillStopped = !latest->isEmpty() && latest->first().id == due.resumeRun
+                                  && (latest->first().status == RunStatus::Interrupted
+                                      || latest->first().status == RunStatus::Running);
+        if (stillStopped) {
+            auto resume = m_store.claimResume(due.sync, due.resumeRun);
+            if (!resume)
+                return fail(resume.error());
+            claimed = claimed || *resume;
+        }
     }
     return claimed;
 }

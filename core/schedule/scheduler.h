@@ -64,8 +64,13 @@ public:
     [[nodiscard]] Result<QList<SyncScheduleStatus>> status();
     /** Due syncs, earliest slot first. */
     [[nodiscard]] Result<QList<DueSync>> dueSyncs();
-    /** Claims a due sync; false when another runner claimed it first. */
-    [[nodiscard]] Result<bool> claim(const DueSync &due);
+    /**
+     * Claims a due sync; false when another runner claimed it first. serve calls it while
+     * holding the sync's run lock, so "already ran this slot" is checked after the lock is
+     * taken (compare-and-set on the slot; the resumption is re-read). slotClaimed: whether
+     * the slot itself (not only a resumption) was claimed.
+     */
+    [[nodiscard]] Result<bool> claim(const DueSync &due, bool *slotClaimed = nullptr);
 
     /** Schedule problems across the workspace (unknown predecessors, cycles), as issues. */
     [[nodiscard]] QList<ValidationIssue> problems() const { return m_problems; }
@@ -81,6 +86,13 @@ private:
     QMap<QString, QString> m_errors; ///< sync → schedule problem
     QList<ValidationIssue> m_problems;
 };
+
+/**
+ * Schedule problems of a workspace as validation issues, without a state store (what
+ * `sluice-cli validate` reports): unreadable schedules ("$.schedule.cron: …"), unknown
+ * predecessors with a did-you-mean, a sync after itself, cycles among "after" schedules.
+ */
+QList<ValidationIssue> validateSchedules(const Workspace &workspace);
 
 /** "after:a=12,b=15" ↔ {a: 12, b: 15}: which predecessor runs an "after" sync consumed. */
 QString afterSlotToken(const QMap<QString, qint64> &runs);

@@ -7,6 +7,7 @@
 #include "util/textmatch.h"
 
 #include <QCryptographicHash>
+#include <QDate>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QRegularExpression>
@@ -26,7 +27,19 @@ QStringList sync()
             QStringLiteral("destination"), QStringLiteral("mode"),    QStringLiteral("fields"),
             QStringLiteral("schedule"),    QStringLiteral("rollout"), QStringLiteral("alerts"),
             QStringLiteral("destinationSchema"), QStringLiteral("approvals"), QStringLiteral("blastRadius"),
-            QStringLiteral("consent")};
+            QStringLiteral("consent"), QStringLiteral("review")};
+}
+
+// Issue 7: staged rollout and field ownership.
+QStringList rollout()
+{
+    return {QStringLiteral("enabled"), QStringLiteral("canary"), QStringLiteral("canaryRows"), QStringLiteral("checks"),
+            QStringLiteral("promotion")};
+}
+
+QStringList ownershipPolicies()
+{
+    return {QStringLiteral("warehouse"), QStringLiteral("skip"), QStringLiteral("hold")};
 }
 
 QStringList approvalRoles()
@@ -70,7 +83,8 @@ QStringList destination()
 QStringList field()
 {
     return {QStringLiteral("from"),    QStringLiteral("to"),        QStringLiteral("transform"),
-            QStringLiteral("default"), QStringLiteral("skipNulls"), QStringLiteral("note")};
+            QStringLiteral("default"), QStringLiteral("skipNulls"), QStringLiteral("note"),
+            QStringLiteral("ownership")};
 }
 
 QStringList connectionsFile()
@@ -262,6 +276,10 @@ void parseField(const QJsonValue &value, const QString &path, FieldMapping &fiel
         = checker.string(object, QStringLiteral("from"), path, true, true).value_or(QString());
     field.to = checker.string(object, QStringLiteral("to"), path, true, true).value_or(QString());
     field.note = checker.string(object, QStringLiteral("note"), path, false).value_or(QString());
+    if (object.contains(QStringLiteral("ownership"))) // issue 7: field ownership
+        field.ownership = checker.choice(object, QStringLiteral("ownership"), path, DefinitionKeys::ownershipPolicies(),
+                                         QStringLiteral("ownership policy"))
+                              .value_or(QString());
 
     if (object.contains(QStringLiteral("transform"))) {
         const QString transformPath = path + QStringLiteral(".transform");
@@ -493,6 +511,90 @@ void parseGovernance(const QJsonObject &root, SyncDefinition &sync, JsonChecker 
             sync.consent = object;
         }
     }
+    if (root.contains(QStringLiteral("review"))) {
+        if (const auto review = checker.string(root, QStringLiteral("review"), QStringLiteral("$"), false, true)) {
+            if (!QDate::fromString(*review, Qt::ISODate).isValid() || review->size() != 10)
+                checker.error(QStringLiteral("$.review"),
+                              QStringLiteral("expected a review date as YYYY-MM-DD, got \"%1\"").arg(*review));
+            else
+                sync.review = *review;
+        }
+    }
+}
+
+// Staged rollout (issue 7): checked here, interpreted by core/governance/rollout.cpp.
+void parseRollout(const QJsonObject &root, SyncDefinition &sync, JsonChecker &checker)
+{
+    if (!root.contains(QStringLiteral("rollout")))
+        return;
+    const QString path = QStringLiteral("$.rollout");
+    const QJsonValue value = root.value(QStringLiteral("rollout"));
+    if (!checker.expectType(value, QJsonValue::Object, path))
+        return;
+    const QJsonObject object = value.toObject();
+    checker.rejectUnknownKeys(object, DefinitionKeys::rollout(), path);
+    auto wholeNumber = [&](const QJsonValue &v, const QString &at) {
+        if (!checker.expectType(v, QJsonValue::Double, at))
+            return;
+        const double d = v.toDouble();
+        if (d < 1 || d != std::trunc(d))
+            checker.error(at, QStringLiteral("expected a whole number of records (1 or more), got %1").arg(d));
+    };
+    if (object.contains(QStringLiteral("enabled")))
+        checker.expectType(object.value(QStringLiteral("enabled")), QJsonValue::Bool, path + QStringLiteral(".enabled"));
+    if (object.contains(QStringLiteral("canaryRows"))) {
+        wholeNumber(object.value(QStringLiteral("canaryRows")), path + QStringLiteral(".canaryRows"));
+        if (object.contains(QStringLiteral("canary")))
+            checker.error(path + QStringLiteral(".canaryRows"),
+                          QStringLiteral("give either \"canaryRows\" (shorthand) or \"canary\", not both"));
+    }
+    if (object.contains(QStringLiteral("canary"))) {
+        const QString canaryPath = path + QStringLiteral(".canary");
+        const QJsonValue canary = object.value(QStringLiteral("canary"));
+        if (checker.expectType(canary, QJsonValue::Object, canaryPath)) {
+            const QJsonObject c = canary.toObject();
+            checker.rejectUnknownKeys(c, {QStringLiteral("rows"), QStringLiteral("cohort")}, canaryPath);
+            if (c.contains(QStringLiteral("rows")))
+                wholeNumber(c.value(QStringLiteral("rows")), canaryPath + QStringLiteral(".rows"));
+            if (c.contains(QStringLiteral("cohort"))) {
+                const auto cohort = checker.string(c, QStringLiteral("cohort"), canaryPath, false, true);
+                if (cohort && cohort->contains(u';'))
+                    checker.error(canaryPath + QStringLiteral(".cohort"),
+                                  QStringLiteral("a cohort is one SQL boolean expression (e.g. \"region = 'EU'\"); "
+                                                 "\";\" is not allowed"));
+            }
+            if (!c.contains(QStringLiteral("rows")) && !c.contains(QStringLiteral("cohort")))
+                checker.error(canaryPath, QStringLiteral("expected \"rows\" (N records) or \"cohort\" (an SQL boolean "
+                                                         "expression over the model's columns)"));
+        }
+    }
+    if (object.contains(QStringLiteral("checks"))) {
+        const QString checksPath = path + QStringLiteral(".checks");
+        const QJsonValue checks = object.value(QStringLiteral("checks"));
+        if (checker.expectType(checks, QJsonValue::Object, checksPath)) {
+            const QJsonObject c = checks.toObject();
+            const QStringList rates{QStringLiteral("maxRejectionRate"), QStringLiteral("maxErrorCodeSpike"),
+                                    QStringLiteral("maxMismatchRate")};
+            checker.rejectUnknownKeys(c, rates + QStringList{QStringLiteral("reconcile")}, checksPath);
+            for (const QString &rate : rates) {
+                if (!c.contains(rate))
+                    continue;
+                const QString at = memberPath(checksPath, rate);
+                if (!checker.expectType(c.value(rate), QJsonValue::Double, at))
+                    continue;
+                const double d = c.value(rate).toDouble();
+                if (d < 0 || d > 1)
+                    checker.error(at, QStringLiteral("expected a rate from 0 to 1 (0.05 = 5%), got %1").arg(d));
+            }
+            if (c.contains(QStringLiteral("reconcile")))
+                checker.expectType(c.value(QStringLiteral("reconcile")), QJsonValue::Bool,
+                                   checksPath + QStringLiteral(".reconcile"));
+        }
+    }
+    if (object.contains(QStringLiteral("promotion")))
+        checker.choice(object, QStringLiteral("promotion"), path, {QStringLiteral("auto"), QStringLiteral("manual")},
+                       QStringLiteral("promotion"));
+    sync.rollout = object;
 }
 
 } // namespace
@@ -554,7 +656,7 @@ std::optional<SyncDefinition> parseSyncDefinition(const QByteArray &json, const 
     parseFields(root, sync, checker);
     sync.schedule
         = optionalObject(root, QStringLiteral("schedule"), checker).value_or(QJsonObject());
-    sync.rollout = optionalObject(root, QStringLiteral("rollout"), checker).value_or(QJsonObject());
+    parseRollout(root, sync, checker); // issue 7
     sync.alerts = optionalObject(root, QStringLiteral("alerts"), checker).value_or(QJsonObject());
     parseSchemaLock(root, sync, checker);
     parseGovernance(root, sync, checker); // issue 7
@@ -609,6 +711,8 @@ QByteArray SyncDefinition::toCanonicalJson() const
             fieldNode.add(QStringLiteral("skipNulls"), QJsonValue(true));
         if (!field.note.isEmpty())
             fieldNode.add(QStringLiteral("note"), QJsonValue(field.note));
+        if (!field.ownership.isEmpty())
+            fieldNode.add(QStringLiteral("ownership"), QJsonValue(field.ownership)); // issue 7
         fieldsNode.append(std::move(fieldNode));
     }
     root.add(QStringLiteral("fields"), std::move(fieldsNode));
@@ -626,6 +730,8 @@ QByteArray SyncDefinition::toCanonicalJson() const
         root.add(QStringLiteral("blastRadius"), QJsonValue(blastRadius));
     if (!consent.isEmpty())
         root.add(QStringLiteral("consent"), QJsonValue(consent));
+    if (!review.isEmpty())
+        root.add(QStringLiteral("review"), QJsonValue(review)); // issue 7
     if (destinationSchema) {
         JsonNode lockNode = JsonNode::object();
         lockNode.add(QStringLiteral("object"), QJsonValue(destinationSchema->object));

@@ -23,6 +23,8 @@ struct FieldMapping
     std::optional<QJsonValue> defaultValue; ///< used when the source value is null
     bool skipNulls = false;                 ///< a null never overwrites the destination value
     QString note;                           ///< ownership note, exported with the definition
+    /** Issue 7, field ownership: "" (none declared), "warehouse" (overwrite), "skip" (skip and report), "hold". */
+    QString ownership;
 };
 
 struct SourceSpec
@@ -96,6 +98,7 @@ struct SyncDefinition
     QJsonObject approvals;   ///< {"required": ["data_owner", "destination_owner"]}; empty = the tier's default
     QJsonObject blastRadius; ///< {"maxChanged", "maxChangedPercent", "maxRemoved", "maxRemovedPercent"}
     QJsonObject consent;     ///< {"column": "consent_marketing", "onRevoke": "delete" | "blank"}
+    QString review;          ///< issue 7: next review date, "YYYY-MM-DD" (empty = none)
     QJsonObject extra; ///< unknown-but-allowed keys ("x-…"), kept so a round trip loses nothing
     std::optional<SchemaLock> destinationSchema; ///< the pinned destination schema, if any
 
@@ -219,6 +222,8 @@ QStringList transforms();      ///< trim, lower, upper, sha256
 QStringList approvalRoles();   ///< data_owner, destination_owner (issue 7)
 QStringList blastRadius();     ///< "blastRadius" (issue 7)
 QStringList consent();         ///< "consent" (issue 7)
+QStringList rollout();         ///< "rollout" (issue 7)
+QStringList ownershipPolicies(); ///< warehouse, skip, hold (issue 7)
 } // namespace DefinitionKeys
 
 } // namespace Sluice

@@ -32,6 +32,7 @@ QString approvalHash(const SyncDefinition &definition)
     SyncDefinition governed = definition;
     governed.schedule = QJsonObject();
     governed.alerts = QJsonObject();
+    governed.review.clear(); // issue 7: moving a review date is the owners' calendar, not a change of what is written
     return governed.contentHash();
 }
 

@@ -235,7 +235,7 @@ void tst_Definition::syncErrors_data()
                        + QStringLiteral(
                            "$.zzzzzzzzz: unknown key \"zzzzzzzzz\" (expected sluice, name, owner, "
                            "purpose, tier, source, destination, mode, fields, schedule, rollout, "
-                           "alerts, destinationSchema, approvals, blastRadius or consent; custom keys start with "
+                           "alerts, destinationSchema, approvals, blastRadius, consent or review; custom keys start with "
                            "\"x-\")")};
 
     const QJsonObject health{{QStringLiteral("from"), QStringLiteral("health_score")},
@@ -422,7 +422,7 @@ void tst_Definition::canonicalNumbers()
         utf8(
             "{\"sluice\":1.0,\"name\":\"a\",\"source\":{\"connection\":\"w\",\"model\":\"t\",\"key\":\"id\"},"
             "\"destination\":{\"connection\":\"d\",\"object\":\"T\"},\"fields\":[{\"from\":\"n\",\"to\":\"N\"}],"
-            "\"rollout\":{\"n\":[1,1.0,2.5,-0.1,3e-7,0.30000000000000004,1e21,9007199254740993,-123456789012345678]}}"),
+            "\"x-numbers\":{\"n\":[1,1.0,2.5,-0.1,3e-7,0.30000000000000004,1e21,9007199254740993,-123456789012345678]}}"),
         QString(), &issues);
     QVERIFY(sync);
     const QByteArray canonical = sync->toCanonicalJson();

@@ -17,8 +17,8 @@ class tst_Differ : public QObject
         d.file = QStringLiteral("syncs/t.json");
         d.source.key = {QStringLiteral("id")};
         d.destination.matchField = QStringLiteral("ext");
-        d.fields = {FieldMapping{QStringLiteral("email"), QStringLiteral("Email"), transforms, {}, false, {}},
-                    FieldMapping{QStringLiteral("score"), QStringLiteral("Score"), {}, {}, false, {}}};
+        d.fields = {FieldMapping{QStringLiteral("email"), QStringLiteral("Email"), transforms, {}, false, {}, {}},
+                    FieldMapping{QStringLiteral("score"), QStringLiteral("Score"), {}, {}, false, {}, {}}};
         return d;
     }
 

@@ -3,7 +3,8 @@
 # The demo from a clean checkout: install what is missing, build, create the demo
 # workspace (50k accounts in a SQLite warehouse; a SQLite "CRM" and a Salesforce emulator
 # whose validation rules reject a few rows; a JSON Lines export), plan and run its syncs,
-# drift 1% of the warehouse and run again, then open the console when a display is present.
+# drift 1% of the warehouse and run again, reconcile Salesforce (a sample before and after the
+# run, then in full after a "person" edits it), then open the console when a display is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh
@@ -29,10 +30,24 @@ for sync in account-health-to-crm account-health-to-salesforce marketing-consent
 done
 echo; echo "== run again on unchanged data (zero writes; rejected rows are retried)"
 "$cli" run --workspace "$ws" account-health-to-salesforce || true
-echo; echo "== 1% of the warehouse drifts, then plan and run"
+echo; echo "== 1% of the warehouse drifts, then reconcile a sample (stale records), plan and run"
 "$cli" demo --out "$ws" --drift 0.01
+"$cli" reconcile --workspace "$ws" account-health-to-salesforce --sample 10000 --seed 5 | sed -n 1,8p || true   # exit 2 = drift
 "$cli" plan --workspace "$ws" account-health-to-salesforce
 "$cli" run --workspace "$ws" account-health-to-salesforce || true
+"$cli" reconcile --workspace "$ws" account-health-to-salesforce --sample 10000 --seed 5 | sed -n 1,3p || true
+echo; echo "== someone edits three accounts in Salesforce by hand and deletes one; reconcile finds the drift (issue 5)"
+sf_token=$(curl -fsS "$salesforce_url/services/oauth2/token" -d grant_type=client_credentials \
+  -d client_id=sluice-demo-client -d client_secret="$SLUICE_DEMO_SALESFORCE_SECRET" | jq -r .access_token)
+sf() { curl -fsS -H "Authorization: Bearer $sf_token" -H 'Content-Type: application/json' "$@"; }
+sf -X PATCH "$salesforce_url/services/data/v60.0/composite/sobjects/Account/Warehouse_Id__c" -d '{"allOrNone":false,"records":[
+  {"attributes":{"type":"Account"},"Warehouse_Id__c":"101","Health_Score__c":99},
+  {"attributes":{"type":"Account"},"Warehouse_Id__c":"202","Health_Score__c":97.5},
+  {"attributes":{"type":"Account"},"Warehouse_Id__c":"303","Billing_Email__c":"ap@customer.example"}]}' >/dev/null || true
+sf_soql=$(jq -rn --arg q "SELECT Id FROM Account WHERE Warehouse_Id__c = '404'" '$q | @uri')
+sf_id=$(sf "$salesforce_url/services/data/v60.0/query?q=$sf_soql" | jq -r '.records[0].Id // empty' || true)
+[[ -n "$sf_id" ]] && sf -X DELETE "$salesforce_url/services/data/v60.0/composite/sobjects?ids=$sf_id" >/dev/null || true
+"$cli" reconcile --workspace "$ws" account-health-to-salesforce | sed -n 1,10p || true
 echo; echo "== rejections (the destinations' own codes and messages)"
 "$cli" rejections --workspace "$ws" account-health-to-salesforce | sed -n 1,12p
 echo; echo "== history of account 17 (locked twice in Salesforce, retried)"

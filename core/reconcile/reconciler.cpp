@@ -194,7 +194,7 @@ Result<ReconcileReport> reconcile(const Workspace &workspace, const DestinationR
             const double percent = destinationConnection->options.value(QStringLiteral("budgetReservePercent")).toDouble(10);
             const qint64 reserve = static_cast<qint64>(std::ceil(limit * std::clamp(percent, 0.0, 100.0) / 100.0));
             report.budgetAvailable = limit - budget->used - reserve;
-            if (report.forecastCalls > report.budgetAvailable)
+            if (!options.forecastOnly && report.forecastCalls > report.budgetAvailable)
                 return failed(Error{RejectionCategory::Internal, QStringLiteral("budget"),
                                     QStringLiteral("API budget of %1: %2 of %3 calls used today, %4 kept in reserve: reconciling %5 "
                                                    "record(s) needs about %6 call(s) but only %7 remain; nothing was read "
@@ -209,7 +209,20 @@ Result<ReconcileReport> reconcile(const Workspace &workspace, const DestinationR
         }
     }
     rec.keysChecked = keys.size();
+    if (options.forecastOnly)
+        return report;
     const QSet<QString> wanted(keys.begin(), keys.end());
+    const auto cancelled = [&](const char *phase, qint64 done, qint64 total) {
+        return options.progress && !options.progress(QString::fromLatin1(phase), done, total);
+    };
+    const auto cancelError = [&](qint64 done) {
+        return Error{RejectionCategory::Internal, QStringLiteral("cancelled"),
+                     QStringLiteral("reconciliation of %1 cancelled after %2 of %3 record(s) were read back")
+                         .arg(def.name)
+                         .arg(done)
+                         .arg(keys.size())};
+    };
+    qint64 modelRows = 0;
 
     // The warehouse's truth, projected exactly as a run projects it.
     auto source = openSource(*sourceConnection, workspace.root);
@@ -234,6 +247,12 @@ Result<ReconcileReport> reconcile(const Workspace &workspace, const DestinationR
             return true;
         },
         [&](RowBlock &&block) {
+            modelRows += block.rowCount();
+            if (cancelled("warehouse", modelRows, -1)) {
+                streamError = cancelError(0);
+                streamFailed = true;
+                return false;
+            }
             RowBlock projected(projection->width());
             for (qsizetype r = 0; r < block.rowCount(); ++r) {
                 QString error;
@@ -302,6 +321,12 @@ Result<ReconcileReport> reconcile(const Workspace &workspace, const DestinationR
     QHash<QString, FetchedRecord> fetched;
     qint64 fetchCalls = 0;
     for (qsizetype begin = 0; begin < matchValues.size(); begin += maxBatch) {
+        if (cancelled("destination", begin, matchValues.size())) {
+            rec.calls = std::max(destination->callCount(), fetchCalls);
+            if (!limits.budgetKey.isEmpty() && rec.calls > 0)
+                (void)store.recordApiUsage(limits.budgetKey, rec.calls);
+            return failed(cancelError(begin));
+        }
         ++fetchCalls;
         auto records = destination->fetch(target, matchValues.mid(begin, maxBatch));
         if (!records) {
@@ -316,6 +341,8 @@ Result<ReconcileReport> reconcile(const Workspace &workspace, const DestinationR
                 fetched.insert(*key, r);
         }
     }
+    if (options.progress)
+        (void)options.progress(QStringLiteral("destination"), matchValues.size(), matchValues.size());
     rec.calls = std::max(destination->callCount(), fetchCalls);
     if (!limits.budgetKey.isEmpty()) {
         const auto reported = destination->budgetReport();

@@ -12,6 +12,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
 #include <optional>
 
 namespace Sluice {
@@ -33,6 +34,19 @@ struct ReconcileOptions
     quint32 seed = 0;   ///< sampling seed; 0 = random
     qint64 runId = 0;   ///< the run this reconciliation follows (recorded), 0 = the sync's latest
     bool store = true;  ///< save the reconciliation (and a refusal) in the state store
+    /**
+     * Stop after the forecast (console, issue 5): the report's keysChecked, forecastCalls
+     * and budgetAvailable are set, nothing is read or stored, and an over-budget forecast
+     * is not an error.
+     */
+    bool forecastOnly = false;
+    /**
+     * Progress and cancellation (console, issue 5), called on the reconciling thread:
+     * phase "warehouse" (done = model rows read, total -1) and "destination" (done =
+     * records read back of total). Returning false cancels: the reconciliation ends with
+     * error code "cancelled" (stored, like a refusal) and its calls are still counted.
+     */
+    std::function<bool(const QString &phase, qint64 done, qint64 total)> progress;
 };
 
 struct ReconcileReport

@@ -473,6 +473,51 @@ private slots:
         QCOMPARE(QJsonDocument::fromJson(output).array().size(), 1);
     }
 
+    // Issue 5 console: the forecast alone reads nothing; progress reports both phases; a
+    // false from the callback cancels before the next fetch call and the attempt is stored.
+    void forecastProgressAndCancel()
+    {
+        auto before = m_store->reconciliations(QStringLiteral("accounts"));
+        QVERIFY(before);
+        m_org->clearRequests();
+        ReconcileOptions forecast;
+        forecast.forecastOnly = true;
+        auto forecasted = reconcile(m_workspace, m_registry, *m_store, def(), forecast);
+        QVERIFY2(forecasted, forecasted ? "" : qPrintable(forecasted.error().message));
+        QCOMPARE(forecasted->record.keysChecked, 299);
+        QCOMPARE(forecasted->forecastCalls, 2);
+        QVERIFY(forecasted->budgetAvailable > 0);
+        QCOMPARE(m_org->queryCalls(), 0);
+        QCOMPARE(m_store->reconciliations(QStringLiteral("accounts"))->size(), before->size());
+
+        QStringList phases;
+        qint64 lastDone = -1, lastTotal = -1;
+        ReconcileOptions watched;
+        watched.progress = [&](const QString &phase, qint64 done, qint64 total) {
+            if (phases.isEmpty() || phases.last() != phase)
+                phases << phase;
+            if (phase == u"destination") {
+                lastDone = done;
+                lastTotal = total;
+            }
+            return true;
+        };
+        QVERIFY(reconcile(m_workspace, m_registry, *m_store, def(), watched));
+        QCOMPARE(phases, (QStringList{QStringLiteral("warehouse"), QStringLiteral("destination")}));
+        QCOMPARE(lastDone, 299);
+        QCOMPARE(lastTotal, 299);
+
+        m_org->clearRequests();
+        ReconcileOptions cancelled;
+        cancelled.progress = [](const QString &phase, qint64, qint64) { return phase != u"destination"; };
+        auto stopped = reconcile(m_workspace, m_registry, *m_store, def(), cancelled);
+        QVERIFY(!stopped);
+        QCOMPARE(stopped.error().code, QStringLiteral("cancelled"));
+        QCOMPARE(m_org->queryCalls(), 0);
+        auto latest = m_store->latestReconciliation(QStringLiteral("accounts"));
+        QVERIFY(latest && latest->error.contains(QStringLiteral("cancelled")));
+    }
+
     void cleanupTestCase()
     {
         m_store.reset();

@@ -28,6 +28,26 @@ RunController::~RunController()
 
 bool RunController::start(const Workspace &workspace, const QString &sync, bool dryRun)
 {
+    return startRun(workspace, sync, dryRun, {}, QStringLiteral("console"));
+}
+
+bool RunController::startKeys(const Workspace &workspace, const QString &sync, const QStringList &keys, const QString &trigger)
+{
+    if (keys.isEmpty())
+        return false;
+    return startRun(workspace, sync, false, keys, trigger);
+}
+
+void RunController::setRetryPolicy(int maxAttempts, int backoffBaseMs, int backoffCapMs)
+{
+    m_retry.maxAttempts = maxAttempts;
+    m_retry.backoffBaseMs = backoffBaseMs;
+    m_retry.backoffCapMs = backoffCapMs;
+}
+
+bool RunController::startRun(const Workspace &workspace, const QString &sync, bool dryRun, const QStringList &onlyKeys,
+                             const QString &trigger)
+{
     if (m_active || !m_registrar || !workspace.sync(sync))
         return false;
     m_active = true;
@@ -38,7 +58,8 @@ bool RunController::start(const Workspace &workspace, const QString &sync, bool 
     Q_EMIT started(sync, dryRun);
 
     QPointer<RunController> self(this);
-    auto work = [workspace, sync, dryRun, registrar = m_registrar, cancel = m_cancel, pool = &m_pool, self]() {
+    auto work = [workspace, sync, dryRun, onlyKeys, trigger, retry = m_retry, registrar = m_registrar, cancel = m_cancel,
+                 pool = &m_pool, self]() {
         RunSummary summary;
         summary.sync = sync;
         try {
@@ -74,7 +95,11 @@ bool RunController::start(const Workspace &workspace, const QString &sync, bool 
             RunOptions options;
             options.dryRun = dryRun;
             options.cancel = cancel.get();
-            options.trigger = QStringLiteral("console");
+            options.trigger = trigger;
+            options.onlyKeys = onlyKeys;
+            options.maxAttempts = retry.maxAttempts;
+            options.backoffBaseMs = retry.backoffBaseMs;
+            options.backoffCapMs = retry.backoffCapMs;
             options.author = qEnvironmentVariable("USER");
             summary = runner.run(*workspace.sync(sync), options);
         } catch (const std::exception &e) {

@@ -37,6 +37,14 @@ public:
 
     /** Starts a run (dryRun = plan). Refused (false) while another is active or without connectors. */
     bool start(const Workspace &workspace, const QString &sync, bool dryRun);
+    /**
+     * Starts a run restricted to these warehouse keys (RunOptions::onlyKeys: nothing else is
+     * written, nothing removed): the dead-letter workbench's re-send. trigger is recorded.
+     */
+    bool startKeys(const Workspace &workspace, const QString &sync, const QStringList &keys,
+                   const QString &trigger = QStringLiteral("resend"));
+    /** Retry policy of the runs started from now on (tests keep backoff short). */
+    void setRetryPolicy(int maxAttempts, int backoffBaseMs, int backoffCapMs);
     void cancel();
 
     [[nodiscard]] bool isActive() const { return m_active; }
@@ -50,6 +58,9 @@ Q_SIGNALS:
     void finished(const Sluice::RunSummary &summary, bool plan);
 
 private:
+    bool startRun(const Workspace &workspace, const QString &sync, bool dryRun, const QStringList &onlyKeys,
+                  const QString &trigger);
+
     QThreadPool m_pool;
     DestinationRegistrar m_registrar;
     std::shared_ptr<std::atomic<bool>> m_cancel;
@@ -57,6 +68,7 @@ private:
     bool m_plan = false;
     QString m_sync;
     RunProgress m_progress;
+    RunOptions m_retry; ///< maxAttempts / backoff of the next runs
 };
 
 } // namespace Sluice

@@ -42,13 +42,17 @@ QVariant RunsModel::data(const QModelIndex &index, int role) const
     const RunCounts &c = run.counts;
     const bool sort = role == SortRole;
     const qint64 seconds = run.finishedAt.isValid() ? run.startedAt.secsTo(run.finishedAt) : -1;
+    // issue 5: a run stopped by Cancel is "cancelled" (the store keeps it as interrupted, with the reason).
+    const QString status = run.status == RunStatus::Interrupted && run.error.startsWith(u"cancelled")
+        ? QStringLiteral("cancelled")
+        : runStatusName(run.status);
 
     switch (role) {
     case Qt::DisplayRole:
     case SortRole:
         switch (index.column()) {
         case StatusColumn:
-            return runStatusName(run.status);
+            return status;
         case IdColumn:
             return run.id;
         case SyncColumn:
@@ -101,7 +105,7 @@ QVariant RunsModel::data(const QModelIndex &index, int role) const
     case RunIdRole:
         return run.id;
     case StatusNameRole:
-        return runStatusName(run.status);
+        return status;
     }
     return {};
 }

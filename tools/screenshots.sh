@@ -4,6 +4,7 @@
 #
 #   tools/screenshots.sh BUILD_DIR WORKSPACE_DIR [OUT_DIR]
 #   SLUICE_SCREENSHOT_RECORD=KEY tools/screenshots.sh …   (history page shows record KEY)
+#   SLUICE_SCREENSHOT_THEME=dark tools/screenshots.sh …   (a dark palette; default OUT_DIR docs/screenshots/dark)
 #
 # Runs BUILD_DIR/app/sluice under Xvfb (xvfb-run) with the hidden --screenshots
 # option: once WORKSPACE_DIR has loaded it shows each page, saves OUT_DIR/<page>.png
@@ -20,7 +21,10 @@ usage() {
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 build_dir="$1"
 workspace="$2"
-out_dir="${3:-$here/../docs/screenshots}"
+default_out="$here/../docs/screenshots"
+[[ "${SLUICE_SCREENSHOT_THEME:-}" == dark ]] && default_out="$here/../docs/screenshots/dark"
+out_dir="${3:-$default_out}"
+export SLUICE_SCREENSHOT_THEME="${SLUICE_SCREENSHOT_THEME:-light}"
 
 sluice="$build_dir/app/sluice"
 [[ -x "$sluice" ]] || { echo "error: $sluice not found or not executable; build the 'sluice' target first" >&2; exit 1; }

@@ -18,6 +18,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
+#include <QDropEvent>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -388,6 +389,38 @@ void tst_Mapping::editsSavesAndPlans()
         QCOMPARE(mappingTo(editor->fields(), QStringLiteral("csm_notes"))->from, QStringLiteral("notes"));
         QVERIFY(mappingTo(editor->fields(), QStringLiteral("health_score")));
         QVERIFY(mappingTo(editor->fields(), QStringLiteral("renewal_date")));
+    }
+
+    // The desktop drop path (issue 4). On a desktop the mouse gesture above runs a QDrag, whose
+    // nested event loop ends in the field view's dragEnter/dragMove/drop events. The offscreen
+    // platform cannot run a QDrag: its QOffscreenDrag::drag() (qtbase
+    // src/plugins/platforms/offscreen/qoffscreencommon.h) returns Qt::IgnoreAction at once, with
+    // no nested loop and no drag events, so QTest mouse events cannot drive one. Those three
+    // events are sent to the view here instead, carrying the editor's real mime data
+    // (SourceColumnsModel::mimeData), and the view's own QAbstractItemView::dropEvent maps the field.
+    {
+        QVERIFY(editor->unmapField(QStringLiteral("health_score")));
+        QVERIFY(!mappingTo(editor->fields(), QStringLiteral("health_score")));
+        const int undoBefore = editor->undoStack()->count();
+        std::unique_ptr<QMimeData> mime(columns->mimeData({columnIndex(QStringLiteral("health_score"))}));
+        fieldsView->scrollTo(fieldIndex(QStringLiteral("health_score")));
+        const QPoint to = fieldsView->visualRect(fieldIndex(QStringLiteral("health_score"))).center();
+        QDragEnterEvent enter(to, Qt::CopyAction, mime.get(), Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(fieldsView->viewport(), &enter);
+        QVERIFY(enter.isAccepted());
+        QDragMoveEvent move(to, Qt::CopyAction, mime.get(), Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(fieldsView->viewport(), &move);
+        QVERIFY(move.isAccepted());
+        QDropEvent drop(QPointF(to), Qt::CopyAction, mime.get(), Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(fieldsView->viewport(), &drop);
+        QVERIFY(drop.isAccepted());
+        QCOMPARE(mappingTo(editor->fields(), QStringLiteral("health_score"))->from, QStringLiteral("health_score"));
+        QCOMPARE(editor->undoStack()->count(), undoBefore + 1); // an undoable edit like any other
+        // The match field refuses the same drop.
+        const QPoint match = fieldsView->visualRect(fieldIndex(QStringLiteral("warehouse_id"))).center();
+        QDragMoveEvent refused(match, Qt::CopyAction, mime.get(), Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(fieldsView->viewport(), &refused);
+        QVERIFY(!refused.isAccepted());
     }
 
     // The preview: the long note is a length violation, tinted, with the reason as tooltip.

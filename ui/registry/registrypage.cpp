@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "registry/registrypage.h"
 
+#include "registry/importdialog.h"
+#include "registry/newsyncdialog.h"
 #include "registry/registrydelegate.h"
 #include "registry/syncdetailpane.h"
 #include "registry/syncregistrymodel.h"
@@ -9,6 +11,13 @@
 #include "widgets/themedicon.h"
 
 #include <QApplication>
+#include <QCheckBox>
+#include <QDialogButtonBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QInputDialog>
+#include <QMenu>
+#include <QMessageBox>
 #include <QDir>
 #include <QEvent>
 #include <QHBoxLayout>
@@ -124,7 +133,7 @@ RegistryPage::RegistryPage(QWidget *parent)
     m_table->setSortingEnabled(true);
     m_table->sortByColumn(SyncRegistryModel::NameColumn, Qt::AscendingOrder);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection); // several syncs export at once (issue 4)
     m_table->setAlternatingRowColors(true);
     m_table->setShowGrid(false);
     m_table->setWordWrap(false);
@@ -217,6 +226,7 @@ RegistryPage::RegistryPage(QWidget *parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_stack);
 
+    createOperationActions(); // issue 4
     showNoWorkspace();
 }
 
@@ -258,6 +268,20 @@ void RegistryPage::updateActions()
     m_runAction->setEnabled(m_runsEnabled && selected);
     m_planAction->setEnabled(m_runsEnabled && selected);
     m_refreshAction->setEnabled(!m_root.isEmpty());
+    if (!m_newAction)
+        return;
+    // Registry operations (issue 4).
+    const bool open = !m_root.isEmpty();
+    const QString lifecycle = selected ? m_model->storeData().syncs.value(selectedSync()).lifecycle : QString();
+    m_newAction->setEnabled(open);
+    m_importAction->setEnabled(open);
+    m_duplicateAction->setEnabled(selected);
+    m_editAction->setEnabled(selected);
+    m_deleteAction->setEnabled(selected);
+    m_pauseAction->setEnabled(selected && lifecycle != u"paused" && lifecycle != u"deprecated");
+    m_resumeAction->setEnabled(selected && (lifecycle == u"paused" || lifecycle == u"deprecated"));
+    m_deprecateAction->setEnabled(selected && lifecycle != u"deprecated");
+    m_exportAction->setEnabled(!selectedSyncs().isEmpty());
 }
 
 void RegistryPage::onCurrentChanged()
@@ -463,6 +487,292 @@ void RegistryPage::selectSyncOfIssue(QTreeWidgetItem *item)
             return;
         }
     }
+}
+
+// ----------------------------------------------------------------------------
+// Registry operations (issue 4)
+
+void RegistryPage::createOperationActions()
+{
+    auto make = [this](QStyle::StandardPixmap icon, const QString &text, const char *name, const QString &tip) {
+        auto *action = new QAction(style()->standardIcon(icon), text, this);
+        action->setObjectName(QString::fromLatin1(name));
+        action->setToolTip(tip);
+        return action;
+    };
+    m_newAction = new QAction(themedIcon(QStringLiteral("folder-new"), palette()), tr("New…"), this);
+    m_newAction->setObjectName(QStringLiteral("newSyncAction"));
+    m_newAction->setToolTip(tr("Create a sync: source model, destination object, first mapping (Ctrl+Shift+N)"));
+    m_newAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_N));
+    m_editAction = make(QStyle::SP_FileDialogDetailedView, tr("Edit"), "editSyncAction",
+                        tr("Open the selected sync in the mapping editor (Enter)"));
+    m_duplicateAction = make(QStyle::SP_FileLinkIcon, tr("Duplicate…"), "duplicateSyncAction",
+                             tr("Copy the selected sync under a new name, with all its mappings"));
+    m_pauseAction = make(QStyle::SP_MediaPause, tr("Pause…"), "pauseSyncAction",
+                         tr("Stop runs of the selected sync until it is resumed (asks why)"));
+    m_resumeAction = make(QStyle::SP_MediaPlay, tr("Resume…"), "resumeSyncAction", tr("Let the selected sync run again"));
+    m_deprecateAction = make(QStyle::SP_MediaStop, tr("Deprecate…"), "deprecateSyncAction",
+                             tr("Stop the sync for good, keeping its history; needs the destination owner's sign-off"));
+    m_deleteAction = make(QStyle::SP_TrashIcon, tr("Delete…"), "deleteSyncAction",
+                          tr("Delete the definition file (asks first); runs and audit stay in the state store"));
+    m_exportAction = make(QStyle::SP_DialogSaveButton, tr("Export…"), "exportSyncsAction",
+                          tr("Write the selected definitions (canonical JSON) into a folder"));
+    m_importAction = make(QStyle::SP_DialogOpenButton, tr("Import…"), "importSyncsAction",
+                          tr("Compare definition files with the registry, then apply them"));
+    for (QAction *action : {m_newAction, m_editAction, m_deleteAction})
+        action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_deleteAction->setShortcut(QKeySequence::Delete);
+    addActions({m_newAction, m_deleteAction});
+
+    // Toolbar: New, Edit, Duplicate before Run / Plan; the rest under More.
+    QAction *first = m_toolbar->actions().value(0);
+    m_toolbar->insertActions(first, {m_newAction, m_editAction, m_duplicateAction});
+    m_toolbar->insertSeparator(first);
+    auto *more = new QMenu(this);
+    more->addActions({m_pauseAction, m_resumeAction, m_deprecateAction});
+    more->addSeparator();
+    more->addAction(m_deleteAction);
+    more->addSeparator();
+    more->addActions({m_exportAction, m_importAction});
+    auto *moreButton = new QToolButton;
+    moreButton->setObjectName(QStringLiteral("registryMoreButton"));
+    moreButton->setText(tr("More"));
+    moreButton->setToolTip(tr("Pause, resume, deprecate, delete, export and import"));
+    moreButton->setMenu(more);
+    moreButton->setPopupMode(QToolButton::InstantPopup);
+    moreButton->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    m_toolbar->addWidget(moreButton);
+    for (QAction *action : {m_newAction, m_editAction, m_duplicateAction}) {
+        if (QWidget *button = m_toolbar->widgetForAction(action))
+            button->setObjectName(action->objectName() + QStringLiteral("Button"));
+    }
+
+    // The same on the table's context menu.
+    m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
+    auto separator = [this] {
+        auto *s = new QAction(this);
+        s->setSeparator(true);
+        return s;
+    };
+    m_table->addActions({m_editAction, m_runAction, m_planAction, separator(), m_newAction, m_duplicateAction,
+                         separator(), m_pauseAction, m_resumeAction, m_deprecateAction, separator(), m_deleteAction,
+                         separator(), m_exportAction, m_importAction});
+
+    connect(m_newAction, &QAction::triggered, this, [this] { openNewSyncDialog(); });
+    connect(m_duplicateAction, &QAction::triggered, this, [this] { openNewSyncDialog(selectedSync()); });
+    connect(m_editAction, &QAction::triggered, this, [this] {
+        if (const QString sync = selectedSync(); !sync.isEmpty())
+            Q_EMIT editRequested(sync);
+    });
+    connect(m_table, &QTableView::activated, this, [this] {
+        if (const QString sync = selectedSync(); !sync.isEmpty())
+            Q_EMIT editRequested(sync);
+    });
+    connect(m_deleteAction, &QAction::triggered, this, [this] {
+        if (const QString sync = selectedSync(); !sync.isEmpty())
+            deleteSync(sync, true);
+    });
+    connect(m_pauseAction, &QAction::triggered, this, [this] { askLifecycle(RegistryOps::LifecycleAction::Pause); });
+    connect(m_resumeAction, &QAction::triggered, this, [this] { askLifecycle(RegistryOps::LifecycleAction::Resume); });
+    connect(m_deprecateAction, &QAction::triggered, this, [this] { askLifecycle(RegistryOps::LifecycleAction::Deprecate); });
+    connect(m_exportAction, &QAction::triggered, this, &RegistryPage::chooseExport);
+    connect(m_importAction, &QAction::triggered, this, &RegistryPage::chooseImport);
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &RegistryPage::updateActions);
+    connect(this, &RegistryPage::storeLoaded, this, &RegistryPage::updateActions);
+    updateActions();
+}
+
+QStringList RegistryPage::selectedSyncs() const
+{
+    QStringList syncs;
+    QModelIndexList rows = m_table->selectionModel()->selectedRows();
+    std::sort(rows.begin(), rows.end(), [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
+    for (const QModelIndex &index : std::as_const(rows))
+        syncs.append(index.data(SyncRegistryModel::SyncNameRole).toString());
+    return syncs;
+}
+
+NewSyncDialog *RegistryPage::newSyncDialog() const
+{
+    return m_newSyncDialog;
+}
+
+ImportDialog *RegistryPage::importDialog() const
+{
+    return m_importDialog;
+}
+
+NewSyncDialog *RegistryPage::openNewSyncDialog(const QString &base)
+{
+    if (m_root.isEmpty() || m_newSyncDialog)
+        return m_newSyncDialog;
+    const SyncDefinition *original = base.isEmpty() ? nullptr : m_workspace.sync(base);
+    m_newSyncDialog = new NewSyncDialog(m_workspace, original, this);
+    m_newSyncDialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(m_newSyncDialog, &QDialog::accepted, this,
+            [this, dialog = m_newSyncDialog] { createSync(dialog->definition()); });
+    m_newSyncDialog->open();
+    return m_newSyncDialog;
+}
+
+void RegistryPage::createSync(const SyncDefinition &definition)
+{
+    runAsync(this, m_pool, [workspace = m_workspace, definition] { return RegistryOps::createSync(workspace, definition); },
+             [this, name = definition.name](const Result<void> &created) {
+                 if (!created) {
+                     Q_EMIT operationFinished(false, tr("Could not create %1: %2").arg(name, created.error().message));
+                     return;
+                 }
+                 Q_EMIT definitionsWritten(name, true);
+                 Q_EMIT operationFinished(true, tr("Created syncs/%1.json").arg(name));
+             });
+}
+
+bool RegistryPage::deleteSync(const QString &sync, bool confirm)
+{
+    if (!m_workspace.sync(sync))
+        return false;
+    if (confirm) {
+        const auto answer = QMessageBox::question(
+            this, tr("Delete Sync"),
+            tr("Delete %1?\n\nIts definition file syncs/%1.json is removed; its runs, snapshot and audit log stay in "
+               "the state store, and the registry there marks it deleted. A definition kept in git can be restored "
+               "from there.")
+                .arg(sync),
+            QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
+        if (answer != QMessageBox::Yes)
+            return false;
+    }
+    runAsync(this, m_pool, [workspace = m_workspace, sync] { return RegistryOps::deleteSync(workspace, sync); },
+             [this, sync](const Result<void> &deleted) {
+                 if (!deleted) {
+                     Q_EMIT operationFinished(false, tr("Could not delete %1: %2").arg(sync, deleted.error().message));
+                     return;
+                 }
+                 Q_EMIT definitionsWritten(QString(), false);
+                 Q_EMIT operationFinished(true, tr("Deleted %1 (its runs and audit are kept)").arg(sync));
+             });
+    return true;
+}
+
+void RegistryPage::askLifecycle(RegistryOps::LifecycleAction action)
+{
+    const QString sync = selectedSync();
+    if (sync.isEmpty())
+        return;
+    using Action = RegistryOps::LifecycleAction;
+    if (action != Action::Deprecate) {
+        bool ok = false;
+        const QString reason = QInputDialog::getText(
+            this, action == Action::Pause ? tr("Pause %1").arg(sync) : tr("Resume %1").arg(sync),
+            action == Action::Pause ? tr("Why is it paused? (recorded with your name)") : tr("Why is it resumed? (optional)"),
+            QLineEdit::Normal, QString(), &ok);
+        if (ok)
+            changeLifecycle(sync, action, reason);
+        return;
+    }
+    // Deprecation: the destination owner signs off.
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Deprecate %1").arg(sync));
+    auto *signer = new QLineEdit(RegistryOps::consoleUser());
+    auto *reason = new QLineEdit;
+    auto *signOff = new QCheckBox(tr("I am the destination owner of %1, or have their sign-off")
+                                      .arg(m_workspace.sync(sync) ? m_workspace.sync(sync)->destination.connection : QString()));
+    auto *form = new QFormLayout(&dialog);
+    auto *text = new QLabel(tr("Deprecating stops every run of %1 for good; its runs, snapshot and audit history are kept.")
+                                .arg(sync));
+    text->setWordWrap(true);
+    form->addRow(text);
+    form->addRow(tr("Signed off by:"), signer);
+    form->addRow(tr("Reason:"), reason);
+    form->addRow(signOff);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    buttons->button(QDialogButtonBox::Ok)->setText(tr("Deprecate"));
+    buttons->button(QDialogButtonBox::Ok)->setEnabled(false);
+    connect(signOff, &QCheckBox::toggled, buttons->button(QDialogButtonBox::Ok), &QWidget::setEnabled);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    form->addRow(buttons);
+    if (dialog.exec() == QDialog::Accepted)
+        changeLifecycle(sync, action, reason->text(), signer->text(), QStringLiteral("destination_owner"));
+}
+
+void RegistryPage::changeLifecycle(const QString &sync, RegistryOps::LifecycleAction action, const QString &reason,
+                                   const QString &actor, const QString &role)
+{
+    const QString who = actor.isEmpty() ? RegistryOps::consoleUser() : actor;
+    runAsync(this, m_pool,
+             [workspace = m_workspace, sync, action, reason, who, role] {
+                 return RegistryOps::changeLifecycle(workspace, sync, action, who, reason, role);
+             },
+             [this, sync, action](const Result<void> &changed) {
+                 const QString verb = action == RegistryOps::LifecycleAction::Pause    ? tr("pause")
+                     : action == RegistryOps::LifecycleAction::Resume                  ? tr("resume")
+                                                                                       : tr("deprecate");
+                 if (!changed) {
+                     Q_EMIT operationFinished(false, tr("Could not %1 %2: %3").arg(verb, sync, changed.error().message));
+                     return;
+                 }
+                 refreshStore();
+                 Q_EMIT operationFinished(true, action == RegistryOps::LifecycleAction::Pause    ? tr("Paused %1").arg(sync)
+                                                    : action == RegistryOps::LifecycleAction::Resume ? tr("Resumed %1").arg(sync)
+                                                                                                      : tr("Deprecated %1").arg(sync));
+             });
+}
+
+void RegistryPage::chooseExport()
+{
+    const QStringList syncs = selectedSyncs();
+    if (syncs.isEmpty())
+        return;
+    const QString directory = QFileDialog::getExistingDirectory(this, tr("Export %n Definition(s) To", nullptr, int(syncs.size())), m_root);
+    if (!directory.isEmpty())
+        exportSyncs(syncs, directory);
+}
+
+void RegistryPage::exportSyncs(const QStringList &syncs, const QString &directory)
+{
+    runAsync(this, m_pool, [workspace = m_workspace, syncs, directory] { return RegistryOps::exportSyncs(workspace, syncs, directory); },
+             [this, directory](const Result<QStringList> &written) {
+                 if (!written) {
+                     Q_EMIT operationFinished(false, tr("Export failed: %1").arg(written.error().message));
+                     return;
+                 }
+                 Q_EMIT operationFinished(true, tr("Exported %1 definition(s) to %2")
+                                                    .arg(written->size())
+                                                    .arg(QDir::toNativeSeparators(directory)));
+             });
+}
+
+void RegistryPage::chooseImport()
+{
+    const QStringList files = QFileDialog::getOpenFileNames(this, tr("Import Definitions"), m_root,
+                                                            tr("Sync definitions (*.json)"));
+    if (!files.isEmpty())
+        importFiles(files);
+}
+
+void RegistryPage::importFiles(const QStringList &files)
+{
+    if (m_root.isEmpty() || m_importDialog)
+        return;
+    runAsync(this, m_pool, [workspace = m_workspace, files] { return RegistryOps::planImport(workspace, files); },
+             [this](const RegistryOps::ImportPlan &plan) {
+                 m_importDialog = new ImportDialog(plan, this);
+                 m_importDialog->setAttribute(Qt::WA_DeleteOnClose);
+                 connect(m_importDialog, &QDialog::accepted, this, [this, plan] {
+                     runAsync(this, m_pool, [workspace = m_workspace, plan] { return RegistryOps::applyImport(workspace, plan); },
+                              [this](const Result<QStringList> &applied) {
+                                  if (!applied) {
+                                      Q_EMIT operationFinished(false, tr("Import failed: %1").arg(applied.error().message));
+                                      return;
+                                  }
+                                  Q_EMIT definitionsWritten(applied->value(0), false);
+                                  Q_EMIT operationFinished(true, tr("Imported %1").arg(applied->join(QStringLiteral(", "))));
+                              });
+                 });
+                 m_importDialog->open();
+             });
 }
 
 } // namespace Sluice

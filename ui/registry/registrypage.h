@@ -2,7 +2,9 @@
 #pragma once
 
 #include "definition/definition.h"
+#include "registry/registryoperations.h"
 
+#include <QPointer>
 #include <QWidget>
 
 class QAction;
@@ -21,6 +23,8 @@ class QTreeWidgetItem;
 namespace Sluice {
 
 class EmptyState;
+class ImportDialog;
+class NewSyncDialog;
 class SyncDetailPane;
 class SyncRegistryModel;
 
@@ -60,7 +64,42 @@ public:
     [[nodiscard]] QAction *planAction() const { return m_planAction; }
     [[nodiscard]] QToolBar *toolBar() const { return m_toolbar; }
 
+    // Registry operations (issue 4). Each runs its I/O on the pool and ends with
+    // operationFinished(); those that write files emit definitionsWritten() first.
+    /** Every selected sync (the table allows extended selection), in view order. */
+    [[nodiscard]] QStringList selectedSyncs() const;
+    /** Opens the new-sync dialog (a duplicate of base when not empty); it creates the sync when accepted. */
+    NewSyncDialog *openNewSyncDialog(const QString &base = {});
+    [[nodiscard]] NewSyncDialog *newSyncDialog() const;
+    void createSync(const SyncDefinition &definition);
+    /** Deletes the sync's file (asks first when confirm); runs and audit stay in the store. */
+    bool deleteSync(const QString &sync, bool confirm = true);
+    void changeLifecycle(const QString &sync, RegistryOps::LifecycleAction action, const QString &reason,
+                         const QString &actor = {}, const QString &role = {});
+    void exportSyncs(const QStringList &syncs, const QString &directory);
+    /** Reads and compares files on the pool, then shows the ImportDialog; applies on confirmation. */
+    void importFiles(const QStringList &files);
+    [[nodiscard]] ImportDialog *importDialog() const;
+    [[nodiscard]] QAction *newAction() const { return m_newAction; }
+    [[nodiscard]] QAction *duplicateAction() const { return m_duplicateAction; }
+    [[nodiscard]] QAction *editAction() const { return m_editAction; }
+    [[nodiscard]] QAction *pauseAction() const { return m_pauseAction; }
+    [[nodiscard]] QAction *resumeAction() const { return m_resumeAction; }
+    [[nodiscard]] QAction *deprecateAction() const { return m_deprecateAction; }
+    [[nodiscard]] QAction *deleteAction() const { return m_deleteAction; }
+    [[nodiscard]] QAction *exportAction() const { return m_exportAction; }
+    [[nodiscard]] QAction *importAction() const { return m_importAction; }
+
 Q_SIGNALS:
+    /** Open the sync in the mapping editor. */
+    void editRequested(const QString &sync);
+    /**
+     * The console wrote definition files (create, duplicate, delete, import): reload the
+     * workspace; select (and, with openEditor, edit) sync afterwards when not empty.
+     */
+    void definitionsWritten(const QString &sync, bool openEditor);
+    /** An operation ended; message says what happened (for the status bar). */
+    void operationFinished(bool ok, const QString &message);
     void openWorkspaceRequested();
     void newWorkspaceRequested();
     void runRequested(const QString &sync);
@@ -78,6 +117,10 @@ private:
     void selectSyncOfIssue(QTreeWidgetItem *item);
     void updateActions();
     void onCurrentChanged();
+    void createOperationActions();
+    void askLifecycle(RegistryOps::LifecycleAction action);
+    void chooseExport();
+    void chooseImport();
 
     SyncRegistryModel *m_model;
     QSortFilterProxyModel *m_proxy;
@@ -96,6 +139,17 @@ private:
     QAction *m_runAction = nullptr;
     QAction *m_planAction = nullptr;
     QAction *m_refreshAction = nullptr;
+    QAction *m_newAction = nullptr;
+    QAction *m_duplicateAction = nullptr;
+    QAction *m_editAction = nullptr;
+    QAction *m_pauseAction = nullptr;
+    QAction *m_resumeAction = nullptr;
+    QAction *m_deprecateAction = nullptr;
+    QAction *m_deleteAction = nullptr;
+    QAction *m_exportAction = nullptr;
+    QAction *m_importAction = nullptr;
+    QPointer<NewSyncDialog> m_newSyncDialog;
+    QPointer<ImportDialog> m_importDialog;
     QLabel *m_storeStatus = nullptr;
     SyncDetailPane *m_detail = nullptr;
     QTimer *m_clock = nullptr;

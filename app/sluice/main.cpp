@@ -1,14 +1,21 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The console: wiring only. Everything it shows lives in ui/ (Sluice::Ui).
 #include "history/historypage.h"
+#include "rejections/rejectionspage.h" // issue 5: screenshot scope
 #include "mainwindow/mainwindow.h"
 #include "registry.h"
+#include "registry/registrypage.h"   // issue 7: the governance tab's screenshot
+#include "registry/syncdetailpane.h"
+#include "governance/governancepanel.h"
 #include "widgets/themedicon.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFileInfo>
+#include <QPalette>
+#include <QStyleFactory>
+#include <QTabWidget>
 #include <QStandardPaths>
 #include <QTimer>
 
@@ -38,7 +45,19 @@ void saveScreenshots(Sluice::MainWindow *window, const QString &outDir)
             std::printf("%s\n", qPrintable(QDir::toNativeSeparators(path)));
         }
     }
+    // issue 7: the registry's Governance tab of the selected sync.
     window->setCurrentPage(Sluice::MainWindow::Page::Registry);
+    Sluice::SyncDetailPane *detail = window->registryPage()->detailPane();
+    detail->tabs()->setCurrentWidget(detail->governancePanel());
+    QCoreApplication::processEvents();
+    const QString governance = QDir(outDir).filePath(QStringLiteral("registry-governance.png"));
+    if (!window->grab().save(governance)) {
+        std::fprintf(stderr, "sluice: could not write %s\n", qPrintable(QDir::toNativeSeparators(governance)));
+        ++failures;
+    } else {
+        std::printf("%s\n", qPrintable(QDir::toNativeSeparators(governance)));
+    }
+    detail->tabs()->setCurrentIndex(0);
     QCoreApplication::exit(failures == 0 ? 0 : 1);
 }
 
@@ -46,8 +65,55 @@ void takeScreenshots(Sluice::MainWindow *window, const QString &outDir, const QS
 {
     if (!record.isEmpty() && window->historyPage())
         window->historyPage()->search(record);
+    // issue 5: the Rejections page shows the week's taxonomy (recovered retries, trend vs the week before).
+    if (window->rejectionsPage())
+        window->rejectionsPage()->showRange(7);
+    // issue 7: a sync selected in the registry, so its detail pane (versions, governance) shows.
+    if (const Sluice::Workspace *workspace = window->workspace(); workspace && !workspace->syncs.isEmpty()) {
+        QString sync = workspace->syncs.first().name;
+        for (const Sluice::SyncDefinition &definition : workspace->syncs)
+            if (definition.tier == u"high" || definition.tier == u"critical")
+                sync = definition.name;
+        window->registryPage()->selectSync(sync);
+    }
     // The pages read the state store on the pool: give them a moment to fill.
     QTimer::singleShot(800, window, [window, outDir] { saveScreenshots(window, outDir); });
+}
+
+/**
+ * SLUICE_SCREENSHOT_THEME=dark in screenshot mode: a dark palette (Fusion's roles, dark
+ * values), so the screenshots show the pages as a dark desktop theme would. Every page draws
+ * with palette roles (ui/widgets/palettecolors.h), so this is all it takes.
+ */
+QPalette darkPalette()
+{
+    QPalette p;
+    const QColor window(0x2b, 0x2d, 0x31), base(0x1f, 0x21, 0x24), text(0xe6, 0xe6, 0xe6);
+    const QColor disabled(0x80, 0x80, 0x80), highlight(0x3d, 0x7e, 0xd6);
+    p.setColor(QPalette::Window, window);
+    p.setColor(QPalette::WindowText, text);
+    p.setColor(QPalette::Base, base);
+    p.setColor(QPalette::AlternateBase, QColor(0x27, 0x29, 0x2d));
+    p.setColor(QPalette::ToolTipBase, QColor(0x3a, 0x3d, 0x42));
+    p.setColor(QPalette::ToolTipText, text);
+    p.setColor(QPalette::PlaceholderText, QColor(0x9a, 0x9a, 0x9a));
+    p.setColor(QPalette::Text, text);
+    p.setColor(QPalette::Button, QColor(0x35, 0x38, 0x3d));
+    p.setColor(QPalette::ButtonText, text);
+    p.setColor(QPalette::BrightText, QColor(0xff, 0x6b, 0x6b));
+    p.setColor(QPalette::Light, QColor(0x4a, 0x4d, 0x52));
+    p.setColor(QPalette::Midlight, QColor(0x3e, 0x41, 0x46));
+    p.setColor(QPalette::Mid, QColor(0x45, 0x48, 0x4e));
+    p.setColor(QPalette::Dark, QColor(0x18, 0x19, 0x1b));
+    p.setColor(QPalette::Shadow, QColor(0x0c, 0x0c, 0x0d));
+    p.setColor(QPalette::Highlight, highlight);
+    p.setColor(QPalette::HighlightedText, Qt::white);
+    p.setColor(QPalette::Link, QColor(0x6c, 0xa8, 0xff));
+    p.setColor(QPalette::LinkVisited, QColor(0xb0, 0x8c, 0xff));
+    for (QPalette::ColorRole role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText})
+        p.setColor(QPalette::Disabled, role, disabled);
+    p.setColor(QPalette::Disabled, QPalette::Highlight, QColor(0x50, 0x50, 0x50));
+    return p;
 }
 
 } // namespace
@@ -126,6 +192,10 @@ int main(int argc, char *argv[])
     if (screenshotMode) {
         // Keep the user's window geometry and recent list out of it (and vice versa).
         QStandardPaths::setTestModeEnabled(true);
+        if (qEnvironmentVariable("SLUICE_SCREENSHOT_THEME") == u"dark") { // issue 4: the dark look
+            QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+            QApplication::setPalette(darkPalette());
+        }
     }
 
     Sluice::MainWindow window;

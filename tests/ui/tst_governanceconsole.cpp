@@ -129,9 +129,13 @@ private:
         writeSync(tier, QStringLiteral("Health scores for account managers."));
     }
 
-    void writeSync(const QString &tier, const QString &purpose)
+    void writeSync(const QString &tier, const QString &purpose, const QJsonObject &extra = {},
+                   const QString &scoreOwnership = {})
     {
-        const QJsonObject sync{
+        QJsonObject score{{QStringLiteral("from"), QStringLiteral("score")}, {QStringLiteral("to"), QStringLiteral("score")}};
+        if (!scoreOwnership.isEmpty())
+            score.insert(QStringLiteral("ownership"), scoreOwnership);
+        QJsonObject sync{
             {QStringLiteral("sluice"), 1},
             {QStringLiteral("name"), syncName},
             {QStringLiteral("owner"), QStringLiteral("data@example.com")},
@@ -146,8 +150,9 @@ private:
             {QStringLiteral("mode"), QStringLiteral("upsert")},
             {QStringLiteral("fields"), QJsonArray{QJsonObject{{QStringLiteral("from"), QStringLiteral("email")},
                                                               {QStringLiteral("to"), QStringLiteral("email")}},
-                                                  QJsonObject{{QStringLiteral("from"), QStringLiteral("score")},
-                                                              {QStringLiteral("to"), QStringLiteral("score")}}}}};
+                                                  score}}};
+        for (auto it = extra.begin(); it != extra.end(); ++it)
+            sync.insert(it.key(), it.value());
         QVERIFY(writeFile(m_ws + QStringLiteral("/syncs/accounts.json"), QJsonDocument(sync).toJson()));
     }
 
@@ -210,6 +215,10 @@ private Q_SLOTS:
     void heldRunApprovedFromTheTab();
     void policyViolationShown();
     void rollbackFromTheTab();
+    void canaryHeldThenPromotedFromTheTab();
+    void fieldsShowLineageAndConflicts_data();
+    void fieldsShowLineageAndConflicts();
+    void pausedSyncSaysWhy();
 };
 
 void tst_GovernanceConsole::approvalsThroughTheTab()
@@ -405,6 +414,143 @@ void tst_GovernanceConsole::rollbackFromTheTab()
     QCOMPARE(db.value(QStringLiteral("SELECT score FROM crm_accounts WHERE ext_id = 3")).toDouble(), 30.0);
     QCOMPARE(db.value(QStringLiteral("SELECT score FROM crm_accounts WHERE ext_id = 2")).toDouble(), 99.0); // the person's
     QCOMPARE(db.value(QStringLiteral("SELECT score FROM crm_accounts WHERE ext_id = 4")).toDouble(), 40.0);
+}
+
+void tst_GovernanceConsole::canaryHeldThenPromotedFromTheTab()
+{
+    makeWorkspace(6, QStringLiteral("low"));
+    writeSync(QStringLiteral("low"), QStringLiteral("Health scores."),
+              QJsonObject{{QStringLiteral("rollout"),
+                           QJsonObject{{QStringLiteral("canary"), QJsonObject{{QStringLiteral("rows"), 2}}},
+                                       {QStringLiteral("promotion"), QStringLiteral("manual")}}}});
+    MainWindow window;
+    GovernancePanel *panel = openPanel(window);
+    QVERIFY(panel);
+    QVERIFY2(panel->canaryLabel()->text().contains(QStringLiteral("Canary: 2 record(s)")), qPrintable(panel->canaryLabel()->text()));
+    QVERIFY(!panel->promoteButton()->isEnabled());
+
+    // The first run writes the canary and holds the rest for a person.
+    const RunSummary held = runSync(*window.workspace());
+    QVERIFY2(held.status != RunStatus::Succeeded, qPrintable(held.error));
+    {
+        Db db(crm());
+        QCOMPARE(db.value(QStringLiteral("SELECT count(*) FROM crm_accounts")).toInt(), 2);
+    }
+    panel->reload();
+    QVERIFY(waitLoaded(panel));
+    QVERIFY(panel->view().canary);
+    QCOMPARE(panel->view().canary->state, QStringLiteral("held"));
+    QVERIFY2(panel->canaryLabel()->text().contains(QStringLiteral("held — 2 of 2 canary record(s) written, 0 rejected; 4 record(s) after it")),
+             qPrintable(panel->canaryLabel()->text()));
+    QVERIFY(panel->canaryLabel()->text().contains(QStringLiteral("Waiting for a person")));
+    QVERIFY(panel->promoteButton()->isEnabled());
+
+    QSignalSpy done(panel, &GovernancePanel::actionFinished);
+    panel->promoteCanary(QStringLiteral("omar"));
+    QVERIFY(done.wait(10000));
+    QVERIFY2(done.first().first().toBool(), qPrintable(done.first().at(1).toString()));
+    QVERIFY(waitLoaded(panel));
+    QVERIFY(!panel->promoteButton()->isEnabled());
+    QVERIFY2(panel->canaryLabel()->text().contains(QStringLiteral("Promoted by omar")), qPrintable(panel->canaryLabel()->text()));
+
+    QCOMPARE(runSync(*window.workspace()).status, RunStatus::Succeeded);
+    Db db(crm());
+    QCOMPARE(db.value(QStringLiteral("SELECT count(*) FROM crm_accounts")).toInt(), 6);
+}
+
+void tst_GovernanceConsole::fieldsShowLineageAndConflicts_data()
+{
+    QTest::addColumn<QString>("policy");
+    QTest::addColumn<QString>("outcome");
+    QTest::newRow("skip: reported, nothing to decide") << QStringLiteral("skip") << QStringLiteral("skipped");
+    QTest::newRow("hold: waits for a person") << QStringLiteral("hold") << QStringLiteral("waiting for a decision");
+}
+
+void tst_GovernanceConsole::fieldsShowLineageAndConflicts()
+{
+    QFETCH(QString, policy);
+    QFETCH(QString, outcome);
+    makeWorkspace(3, QStringLiteral("low"));
+    writeSync(QStringLiteral("low"), QStringLiteral("Health scores."), {}, policy);
+    MainWindow window;
+    GovernancePanel *panel = openPanel(window);
+    QVERIFY(panel);
+    QCOMPARE(runSync(*window.workspace()).status, RunStatus::Succeeded);
+    panel->reload();
+    QVERIFY(waitLoaded(panel));
+    // Lineage: every destination field with the column it comes from and the model's version.
+    const QStringList destinationFields = column(panel->lineageView(), 0);
+    QVERIFY2(destinationFields.contains(QStringLiteral("email")) && destinationFields.contains(QStringLiteral("score")),
+             qPrintable(destinationFields.join(u',')));
+    for (int i = 0; i < panel->lineageView()->topLevelItemCount(); ++i) {
+        QTreeWidgetItem *item = panel->lineageView()->topLevelItem(i);
+        QVERIFY2(item->text(4).contains(QStringLiteral("@v1")), qPrintable(item->text(4)));
+        if (item->text(0) == u"score") {
+            QCOMPARE(item->text(1), QStringLiteral("score"));
+            QCOMPARE(item->text(3), policy);
+        }
+    }
+    QCOMPARE(panel->conflictsView()->topLevelItemCount(), 0);
+
+    // A person edits score 2 in the CRM; the warehouse changes it too; the run leaves the person's value.
+    {
+        Db db(crm());
+        QVERIFY(db.exec(QStringLiteral("UPDATE crm_accounts SET score = 77 WHERE ext_id = 2")));
+        Db wh(warehouse());
+        QVERIFY(wh.exec(QStringLiteral("UPDATE accounts SET score = 21 WHERE id = 2")));
+    }
+    QVERIFY(runSync(*window.workspace()).error.isEmpty());
+    {
+        Db db(crm());
+        QCOMPARE(db.value(QStringLiteral("SELECT score FROM crm_accounts WHERE ext_id = 2")).toDouble(), 77.0);
+    }
+    panel->reload();
+    QVERIFY(waitLoaded(panel));
+    QCOMPARE(panel->conflictsView()->topLevelItemCount(), 1);
+    QTreeWidgetItem *conflict = panel->conflictsView()->topLevelItem(0);
+    QCOMPARE(conflict->text(1), QStringLiteral("2"));
+    QCOMPARE(conflict->text(2), QStringLiteral("score"));
+    QCOMPARE(conflict->text(4), QStringLiteral("20"));
+    QCOMPARE(conflict->text(5), QStringLiteral("77"));
+    QCOMPARE(conflict->text(6), QStringLiteral("21"));
+    QCOMPARE(conflict->text(7), outcome);
+    QVERIFY(!panel->keepButton()->isEnabled());
+    conflict->setSelected(true);
+    if (policy == u"skip") {
+        QVERIFY(!panel->keepButton()->isEnabled()); // already settled by the policy
+        return;
+    }
+    QVERIFY(panel->keepButton()->isEnabled());
+
+    QSignalSpy done(panel, &GovernancePanel::actionFinished);
+    QTest::mouseClick(panel->keepButton(), Qt::LeftButton);
+    QVERIFY(done.wait(10000));
+    QVERIFY2(done.first().first().toBool(), qPrintable(done.first().at(1).toString()));
+    QVERIFY(waitLoaded(panel));
+    QCOMPARE(panel->conflictsView()->topLevelItemCount(), 1);
+    QVERIFY2(panel->conflictsView()->topLevelItem(0)->text(7).startsWith(QStringLiteral("kept by")),
+             qPrintable(panel->conflictsView()->topLevelItem(0)->text(7)));
+    QVERIFY(!panel->keepButton()->isEnabled());
+}
+
+void tst_GovernanceConsole::pausedSyncSaysWhy()
+{
+    makeWorkspace(2, QStringLiteral("low"));
+    MainWindow window;
+    GovernancePanel *panel = openPanel(window);
+    QVERIFY(panel);
+    {
+        auto store = openStateStore(*window.workspace());
+        QVERIFY(store);
+        QVERIFY(pauseSync(**store, syncName, QStringLiteral("ann@example.com"), QStringLiteral("CRM migration this week")));
+    }
+    panel->reload();
+    QVERIFY(waitLoaded(panel));
+    const QString text = panel->tierLabel()->text();
+    QVERIFY2(text.contains(QStringLiteral("It does not write")) && text.contains(QStringLiteral("ann@example.com"))
+                 && text.contains(QStringLiteral("CRM migration this week")),
+             qPrintable(text));
+    QVERIFY(!runSync(*window.workspace()).error.isEmpty());
 }
 
 QTEST_MAIN(tst_GovernanceConsole)

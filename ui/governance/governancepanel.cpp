@@ -2,8 +2,11 @@
 #include "governance/governancepanel.h"
 
 #include "engine/runner.h"
+#include "governance/ownership.h"
 #include "governance/policy.h"
 #include "governance/rollbackdialog.h"
+#include "governance/settings.h"
+#include "value/value.h"
 #include "widgets/async.h"
 #include "widgets/palettecolors.h"
 
@@ -19,6 +22,7 @@
 #include <QListWidget>
 #include <QLocale>
 #include <QPushButton>
+#include <QTabWidget>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
@@ -29,6 +33,16 @@ namespace {
 QString when(const QDateTime &at)
 {
     return at.isValid() ? at.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")) : QString();
+}
+
+QString shown(const std::optional<QByteArray> &encoded)
+{
+    if (!encoded)
+        return QStringLiteral("∅");
+    const std::optional<Value> value = Value::fromEncoded(*encoded);
+    if (!value)
+        return QString::fromUtf8(*encoded);
+    return value->isNull() ? QStringLiteral("null") : value->toString();
 }
 
 QString limitsText(const BlastRadiusLimits &limits)
@@ -115,6 +129,15 @@ GovernancePanel::GovernancePanel(QWidget *parent)
     , m_approve(new QPushButton(tr("&Approve…")))
     , m_approveHeld(new QPushButton(tr("Approve &held run…")))
     , m_rollback(new QPushButton(tr("Roll &back run…")))
+    , m_sections(new QTabWidget)
+    , m_canary(new QLabel)
+    , m_promote(new QPushButton(tr("&Promote canary…")))
+    , m_lineage(makeTree({tr("Destination field"), tr("Model column"), tr("Transforms"), tr("Ownership"), tr("Model SQL version"), tr("Since")},
+                         QStringLiteral("lineage")))
+    , m_conflicts(makeTree({tr("When"), tr("Record"), tr("Field"), tr("Policy"), tr("Sluice wrote"), tr("Destination has"), tr("Warehouse wants"), tr("Outcome")},
+                           QStringLiteral("fieldConflicts")))
+    , m_keep(new QPushButton(tr("&Keep the person's value")))
+    , m_overwrite(new QPushButton(tr("&Overwrite on the next run")))
 {
     setObjectName(QStringLiteral("governancePanel"));
     for (QLabel *label : {m_tier, m_approvalSummary, m_policySummary}) {
@@ -147,6 +170,27 @@ GovernancePanel::GovernancePanel(QWidget *parent)
             openRollback(m_runs->currentData().toLongLong());
     });
 
+    m_canary->setObjectName(QStringLiteral("canarySummary"));
+    m_canary->setWordWrap(true);
+    m_canary->setTextFormat(Qt::PlainText);
+    m_promote->setObjectName(QStringLiteral("promoteCanary"));
+    m_promote->setToolTip(tr("The canary passed its checks and waits for a person: promote it to write the rest."));
+    m_conflicts->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_keep->setObjectName(QStringLiteral("keepConflict"));
+    m_overwrite->setObjectName(QStringLiteral("overwriteConflict"));
+    m_keep->setToolTip(tr("The person's value stays; Sluice stops proposing its own for this record and field."));
+    m_overwrite->setToolTip(tr("The warehouse owns this value: the next run writes it over the person's edit."));
+    connect(m_promote, &QPushButton::clicked, this, [this] {
+        const auto input = askApproval(this, tr("Promote the canary of %1").arg(m_sync),
+                                       tr("The canary's checks passed. Promoting lets the next run write the remaining records."), {});
+        if (input)
+            promoteCanary(input->approver);
+    });
+    connect(m_keep, &QPushButton::clicked, this, [this] { resolveSelected(QStringLiteral("keep")); });
+    connect(m_overwrite, &QPushButton::clicked, this, [this] { resolveSelected(QStringLiteral("overwrite")); });
+    connect(m_conflicts, &QTreeWidget::itemSelectionChanged, this, &GovernancePanel::updateButtons);
+
+    // Sign-off: who approved, and the staged rollout's canary.
     auto *approvals = new QGroupBox(tr("Approvals of the current definition"));
     auto *approvalsLayout = new QVBoxLayout(approvals);
     approvalsLayout->addWidget(m_approvalSummary);
@@ -155,14 +199,44 @@ GovernancePanel::GovernancePanel(QWidget *parent)
     approveRow->addStretch(1);
     approveRow->addWidget(m_approve);
     approvalsLayout->addLayout(approveRow);
+    auto *rollout = new QGroupBox(tr("Staged rollout"));
+    auto *rolloutLayout = new QVBoxLayout(rollout);
+    rolloutLayout->addWidget(m_canary, 1, Qt::AlignTop);
+    auto *promoteRow = new QHBoxLayout;
+    promoteRow->addStretch(1);
+    promoteRow->addWidget(m_promote);
+    rolloutLayout->addLayout(promoteRow);
+    auto *signOff = new QWidget;
+    auto *signOffLayout = new QHBoxLayout(signOff);
+    signOffLayout->setContentsMargins(0, 6, 0, 0);
+    signOffLayout->addWidget(approvals, 3);
+    signOffLayout->addWidget(rollout, 2);
 
-    auto *policy = new QGroupBox(tr("Policy"));
+    // Policy and hygiene: what validate and the run refuse, and what the portfolio review flags.
+    auto *policy = new QWidget;
     auto *policyLayout = new QVBoxLayout(policy);
+    policyLayout->setContentsMargins(0, 6, 0, 0);
     policyLayout->addWidget(m_policySummary);
     policyLayout->addWidget(m_policy, 1);
 
-    auto *held = new QGroupBox(tr("Blast radius and rollback"));
-    auto *heldLayout = new QVBoxLayout(held);
+    // Fields: lineage, and the conflicts field ownership found.
+    auto *fields = new QWidget;
+    auto *fieldsLayout = new QVBoxLayout(fields);
+    fieldsLayout->setContentsMargins(0, 6, 0, 0);
+    fieldsLayout->addWidget(m_lineage, 2);
+    fieldsLayout->addWidget(new QLabel(tr("Field-ownership conflicts (a person changed a value Sluice wrote), newest first:")));
+    fieldsLayout->addWidget(m_conflicts, 2);
+    auto *conflictRow = new QHBoxLayout;
+    conflictRow->addStretch(1);
+    conflictRow->addWidget(m_keep);
+    conflictRow->addWidget(m_overwrite);
+    fieldsLayout->addLayout(conflictRow);
+
+    // Held runs and rollback.
+    auto *runs = new QWidget;
+    auto *heldLayout = new QVBoxLayout(runs);
+    heldLayout->setContentsMargins(0, 6, 0, 0);
+    heldLayout->addWidget(new QLabel(tr("Runs held by the blast-radius gate:")));
     heldLayout->addWidget(m_held, 1);
     auto *heldRow = new QHBoxLayout;
     heldRow->addWidget(m_approveHeld);
@@ -172,17 +246,16 @@ GovernancePanel::GovernancePanel(QWidget *parent)
     heldRow->addWidget(m_rollback);
     heldLayout->addLayout(heldRow);
 
-    auto *columns = new QHBoxLayout;
-    columns->addWidget(approvals, 3);
-    auto *right = new QVBoxLayout;
-    right->addWidget(policy, 1);
-    right->addWidget(held, 2);
-    columns->addLayout(right, 4);
+    m_sections->setObjectName(QStringLiteral("governanceSections"));
+    m_sections->addTab(signOff, tr("Sign-off"));
+    m_sections->addTab(policy, tr("Policy and hygiene"));
+    m_sections->addTab(fields, tr("Fields"));
+    m_sections->addTab(runs, tr("Held runs and rollback"));
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 6, 0, 0);
     layout->addWidget(m_tier);
-    layout->addLayout(columns, 1);
+    layout->addWidget(m_sections, 1);
     clear();
 }
 
@@ -204,6 +277,9 @@ void GovernancePanel::clear()
     m_policy->clear();
     m_held->clear();
     m_runs->clear();
+    m_canary->clear();
+    m_lineage->clear();
+    m_conflicts->clear();
     updateButtons();
 }
 
@@ -261,6 +337,21 @@ void GovernancePanel::reload()
                          if (run.counts.written > 0 || run.counts.removed > 0)
                              view.runs.append(run);
                  }
+                 if (auto status = lifecycleStatus(**store, definition.name))
+                     view.lifecycleStatus = *status;
+                 const GovernanceSettings settings = loadGovernanceSettings(workspace.root);
+                 view.rollout = rolloutConfig(definition, settings);
+                 if (auto canary = latestRollout(**store, definition.name))
+                     view.canary = *canary;
+                 if (auto findings = checkHygiene(workspace, **store)) {
+                     for (const HygieneFinding &finding : *findings)
+                         if (finding.sync == definition.name)
+                             view.hygiene.append(finding);
+                 }
+                 if (auto lineage = fieldLineage(**store, definition))
+                     view.lineage = *lineage;
+                 if (auto conflicts = (*store)->fieldConflicts(definition.name, {}, 200))
+                     view.conflicts = *conflicts;
                  return view;
              },
              [this, token](const GovernanceView &view) { apply(token, view); });
@@ -273,9 +364,11 @@ void GovernancePanel::apply(quint64 token, const GovernanceView &view)
     m_view = view;
     const QPalette pal = palette();
 
-    const QString lifecycle = view.lifecycle.isEmpty() || view.lifecycle == u"active"
-        ? QString()
-        : tr(" Lifecycle: %1 — it does not write until resumed.").arg(view.lifecycle);
+    QString lifecycle;
+    if (view.lifecycleStatus && !view.lifecycleStatus->writable())
+        lifecycle = tr(" It does not write: %1.").arg(view.lifecycleStatus->describe());
+    else if (!view.lifecycle.isEmpty() && view.lifecycle != u"active")
+        lifecycle = tr(" Lifecycle: %1.").arg(view.lifecycle);
     m_tier->setText(tr("%1 is a %2-tier sync, owned by %3: approvals from %4; %5.%6")
                         .arg(view.sync, view.tier, view.owner.isEmpty() ? tr("nobody (set an owner)") : view.owner,
                              view.approvals && !view.approvals->required.isEmpty()
@@ -330,6 +423,43 @@ void GovernancePanel::apply(quint64 token, const GovernanceView &view)
         }
     }
 
+    for (const HygieneFinding &finding : view.hygiene) {
+        auto *item = new QListWidgetItem(tr("Hygiene (%1): %2").arg(finding.kind, finding.message));
+        item->setForeground(warningColor(pal));
+        m_policy->addItem(item);
+    }
+    if (!view.hygiene.isEmpty())
+        m_policySummary->setText(m_policySummary->text() + u' '
+                                 + tr("%n hygiene finding(s) for the portfolio review.", nullptr, int(view.hygiene.size())));
+
+    m_lineage->clear();
+    for (const LineageEntry &entry : view.lineage) {
+        auto *item = new QTreeWidgetItem({entry.destinationField, entry.modelColumn, entry.transforms.join(QStringLiteral(", ")),
+                                          entry.ownership.isEmpty() ? tr("warehouse") : entry.ownership, entry.modelSqlVersion,
+                                          entry.sinceVersion > 0 ? tr("v%1, %2").arg(entry.sinceVersion).arg(when(entry.since))
+                                                                 : tr("not run yet")});
+        item->setToolTip(4, tr("Model hash %1, definition %2").arg(entry.modelHash, entry.definitionHash.left(12)));
+        m_lineage->addTopLevelItem(item);
+    }
+    m_conflicts->clear();
+    for (const FieldConflict &conflict : view.conflicts) {
+        const bool open = conflict.status == u"open";
+        const QString outcome = open ? tr("waiting for a decision")
+            : conflict.resolution == u"keep"      ? tr("kept by %1").arg(conflict.resolvedBy)
+            : conflict.resolution == u"overwrite" ? tr("overwrite, decided by %1").arg(conflict.resolvedBy)
+                                                  : conflict.action;
+        auto *item = new QTreeWidgetItem({when(conflict.at), conflict.key, conflict.field, conflict.policy,
+                                          shown(conflict.syncedValue), shown(conflict.destinationValue),
+                                          shown(conflict.warehouseValue), outcome});
+        item->setData(0, Qt::UserRole, conflict.id);
+        item->setData(1, Qt::UserRole, open);
+        item->setForeground(5, warningColor(pal));
+        if (open)
+            item->setForeground(7, warningColor(pal));
+        m_conflicts->addTopLevelItem(item);
+    }
+    showCanary();
+
     m_held->clear();
     for (const HeldPlan &plan : view.heldPlans) {
         auto *item = new QTreeWidgetItem({when(plan.at), QStringLiteral("#%1").arg(plan.runId), QString::number(plan.changed),
@@ -356,6 +486,88 @@ void GovernancePanel::apply(quint64 token, const GovernanceView &view)
     Q_EMIT loaded();
 }
 
+void GovernancePanel::showCanary()
+{
+    const RolloutConfig &config = m_view.rollout;
+    QString text;
+    if (!config.enabled) {
+        text = tr("No staged rollout: every run writes all its changes at once.");
+    } else {
+        text = tr("Canary: %1, then checks (rejection rate ≤ %2 %%3%4); promotion %5 (from %6).")
+                   .arg(config.cohort.isEmpty() ? tr("%n record(s)", nullptr, int(config.rows)) : tr("cohort %1").arg(config.cohort))
+                   .arg(config.maxRejectionRate * 100)
+                   .arg(config.maxErrorCodeSpike ? tr(", error-code spike ≤ %1").arg(*config.maxErrorCodeSpike) : QString())
+                   .arg(config.reconcile ? tr(", read-back of the canary") : QString())
+                   .arg(config.promotion)
+                   .arg(config.origin);
+    }
+    if (m_view.canary) {
+        const RolloutState &c = *m_view.canary;
+        text += u'\n'
+            + tr("Latest canary, run #%1: %2 — %3 of %4 canary record(s) written, %5 rejected; %6 record(s) after it.")
+                  .arg(c.runId)
+                  .arg(c.state)
+                  .arg(c.canaryWritten)
+                  .arg(c.canaryRecords)
+                  .arg(c.canaryRejected)
+                  .arg(c.state == u"promoted" ? c.promotedWritten : c.remaining);
+        if (!c.failedCheck.isEmpty())
+            text += u'\n' + tr("Failed check: %1. The sync was paused.").arg(c.failedCheck);
+        if (c.state == u"held")
+            text += u'\n' + tr("Waiting for a person to promote it.");
+        if (!c.promotedBy.isEmpty())
+            text += u'\n' + tr("Promoted by %1 at %2.").arg(c.promotedBy, when(c.promotedAt));
+        QPalette labelPalette = m_canary->palette();
+        labelPalette.setColor(QPalette::WindowText, c.state == u"failed" ? negativeColor(palette())
+                                                    : c.state == u"held" ? warningColor(palette())
+                                                                         : palette().color(QPalette::WindowText));
+        m_canary->setPalette(labelPalette);
+    } else {
+        m_canary->setPalette(palette());
+    }
+    m_canary->setText(text);
+}
+
+void GovernancePanel::promoteCanary(const QString &who)
+{
+    runAsync(this, m_pool,
+             [workspace = m_workspace, sync = m_sync, who]() -> Result<RolloutState> {
+                 auto store = openStateStore(workspace);
+                 if (!store)
+                     return tl::make_unexpected(store.error());
+                 return promoteRollout(**store, sync, who);
+             },
+             [this](const Result<RolloutState> &state) {
+                 Q_EMIT actionFinished(bool(state), state ? tr("%1 promoted the canary of %2 (run #%3).").arg(state->promotedBy, state->sync).arg(state->runId)
+                                                          : state.error().message);
+                 reload();
+             });
+}
+
+void GovernancePanel::resolveSelected(const QString &resolution)
+{
+    const QString who = qEnvironmentVariable("USER", QStringLiteral("console"));
+    for (QTreeWidgetItem *item : m_conflicts->selectedItems())
+        if (item->data(1, Qt::UserRole).toBool())
+            resolveConflict(item->data(0, Qt::UserRole).toLongLong(), resolution, who);
+}
+
+void GovernancePanel::resolveConflict(qint64 id, const QString &resolution, const QString &who)
+{
+    runAsync(this, m_pool,
+             [workspace = m_workspace, id, resolution, who]() -> Result<FieldConflict> {
+                 auto store = openStateStore(workspace);
+                 if (!store)
+                     return tl::make_unexpected(store.error());
+                 return Sluice::resolveConflict(**store, id, resolution, who);
+             },
+             [this](const Result<FieldConflict> &conflict) {
+                 Q_EMIT actionFinished(bool(conflict), conflict ? tr("%1 of record %2: %3 (%4).").arg(conflict->field, conflict->key, conflict->resolution, conflict->resolvedBy)
+                                                                : conflict.error().message);
+                 reload();
+             });
+}
+
 void GovernancePanel::updateButtons()
 {
     const bool have = !m_sync.isEmpty() && m_view.sync == m_sync && m_view.error.isEmpty();
@@ -365,6 +577,13 @@ void GovernancePanel::updateButtons()
         waiting = waiting || plan.approvedBy.isEmpty();
     m_approveHeld->setEnabled(have && waiting);
     m_rollback->setEnabled(have && m_runs->count() > 0 && bool(m_registrar));
+    m_promote->setEnabled(have && m_view.canary && m_view.canary->state == u"held");
+    bool conflictSelected = false; // only open (held) conflicts wait for a decision
+    for (QTreeWidgetItem *item : m_conflicts->selectedItems())
+        conflictSelected = conflictSelected || item->data(1, Qt::UserRole).toBool();
+    conflictSelected = conflictSelected && have;
+    m_keep->setEnabled(conflictSelected);
+    m_overwrite->setEnabled(conflictSelected);
     m_rollback->setToolTip(m_registrar ? tr("Restore the prior value of every field the chosen run wrote. Shows the plan first.")
                                        : tr("Rollback needs the destination connectors (not available in this build)."));
 }

@@ -66,8 +66,9 @@ const char *s_usage = R"(usage: sluice-cli COMMAND [OPTIONS]
   demo       --out DIR [--rows N] [--drift FRACTION] [--salesforce-url URL]
                                                        generate the demo workspace (or change a share of it)
   next       --workspace DIR [--json]                 each sync's schedule and next run (UTC and its zone)
-  serve      --workspace DIR [--concurrency N] [--once] [--tick SECONDS]
-                                                       run due syncs until SIGTERM (--once: what is due now)
+  serve      --workspace DIR [--concurrency N] [--once] [--tick SECONDS] [--lease-seconds N] [--runner-id ID]
+                                                       run due syncs until SIGTERM (--once: what is due now);
+                                                       several runners on one PostgreSQL state store share the work
 
 Secrets are references (env:NAME, file:PATH); they never appear in output.
 )";

@@ -12,6 +12,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QEventLoop>
 #include <QFileInfo>
 #include <QPalette>
 #include <QStyleFactory>
@@ -48,7 +49,17 @@ void saveScreenshots(Sluice::MainWindow *window, const QString &outDir)
     // issue 7: the registry's Governance tab of the selected sync.
     window->setCurrentPage(Sluice::MainWindow::Page::Registry);
     Sluice::SyncDetailPane *detail = window->registryPage()->detailPane();
-    detail->tabs()->setCurrentWidget(detail->governancePanel());
+    {
+        // The tab reads the state store when it is shown: wait for it (at most 5 s).
+        QEventLoop wait;
+        detail->tabs()->setCurrentWidget(detail->governancePanel());
+        if (!detail->sync().isEmpty()) {
+            QObject::connect(detail->governancePanel(), &Sluice::GovernancePanel::loaded, &wait, &QEventLoop::quit);
+            QTimer::singleShot(5000, &wait, &QEventLoop::quit);
+            detail->governancePanel()->reload();
+            wait.exec();
+        }
+    }
     QCoreApplication::processEvents();
     const QString governance = QDir(outDir).filePath(QStringLiteral("registry-governance.png"));
     if (!window->grab().save(governance)) {

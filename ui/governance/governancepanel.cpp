@@ -268,6 +268,7 @@ void GovernancePanel::setDestinationRegistrar(DestinationRegistrar registrar)
 void GovernancePanel::clear()
 {
     ++m_token;
+    m_stale = false;
     m_sync.clear();
     m_view = {};
     m_tier->setText(tr("Select a sync to see its tier, approvals and policy."));
@@ -292,7 +293,17 @@ void GovernancePanel::showSync(const Workspace &workspace, const QString &sync)
         return;
     }
     m_sync = sync;
-    reload();
+    // Nothing is read for a hidden tab: selecting syncs in the registry stays cheap.
+    m_stale = true;
+    if (isVisible())
+        reload();
+}
+
+void GovernancePanel::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (m_stale)
+        reload();
 }
 
 void GovernancePanel::reload()
@@ -303,6 +314,7 @@ void GovernancePanel::reload()
     if (!definition)
         return;
     const quint64 token = ++m_token;
+    m_stale = false;
     m_tier->setText(tr("%1 — reading approvals…").arg(m_sync));
     runAsync(this, m_pool,
              [workspace = m_workspace, definition = *definition]() -> GovernanceView {
@@ -343,7 +355,9 @@ void GovernancePanel::reload()
                  view.rollout = rolloutConfig(definition, settings);
                  if (auto canary = latestRollout(**store, definition.name))
                      view.canary = *canary;
-                 if (auto findings = checkHygiene(workspace, **store)) {
+                 Workspace single = workspace; // hygiene of this sync only, not the whole portfolio
+                 single.syncs = {definition};
+                 if (auto findings = checkHygiene(single, **store)) {
                      for (const HygieneFinding &finding : *findings)
                          if (finding.sync == definition.name)
                              view.hygiene.append(finding);

@@ -18,6 +18,7 @@ class QComboBox;
 class QLabel;
 class QListWidget;
 class QPushButton;
+class QShowEvent;
 class QTabWidget;
 class QThreadPool;
 class QTreeWidget;
@@ -62,8 +63,10 @@ public:
 
     void setThreadPool(QThreadPool *pool) { m_pool = pool; }
     void setDestinationRegistrar(DestinationRegistrar registrar);
+    /** Sets the sync; its governance is read when the panel is (or becomes) visible. */
     void showSync(const Workspace &workspace, const QString &sync);
     void clear();
+    /** Reads the sync's governance now, on the pool; loaded() reports it. */
     void reload();
 
     /** Records an approval of the current definition on the pool; approvalRecorded() reports it. */
@@ -98,6 +101,11 @@ public:
 
 Q_SIGNALS:
     void loaded();
+
+protected:
+    void showEvent(QShowEvent *event) override;
+
+Q_SIGNALS:
     void approvalRecorded(bool ok, const QString &message);
     /** A promotion or conflict resolution finished. */
     void actionFinished(bool ok, const QString &message);
@@ -119,6 +127,7 @@ private:
     QString m_sync;
     GovernanceView m_view;
     quint64 m_token = 0;
+    bool m_stale = false; ///< the sync changed while hidden: read it when shown
 
     QLabel *m_tier;
     QLabel *m_approvalSummary;

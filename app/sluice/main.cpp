@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The console: wiring only. Everything it shows lives in ui/ (Sluice::Ui).
+#include "connections/secretstore.h"
 #include "history/historypage.h"
 #include "rejections/rejectionspage.h" // issue 5: screenshot scope
 #include "mainwindow/mainwindow.h"
@@ -186,6 +187,8 @@ int main(int argc, char *argv[])
     QGuiApplication::setApplicationDisplayName(QStringLiteral("Sluice"));
     QGuiApplication::setDesktopFileName(QStringLiteral("io.sluice.Sluice"));
     QApplication::setWindowIcon(Sluice::applicationIcon());
+    // Runs and plans started here resolve keychain:NAME secrets through the desktop keychain.
+    Sluice::SecretStore::installKeychainResolver();
 
     QCommandLineParser parser;
     describeOptions(parser, screenshots, screenshotRecord);

@@ -10,6 +10,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
 #include <optional>
 
 namespace Sluice {
@@ -194,10 +195,20 @@ QByteArray connectionsToCanonicalJson(const Workspace &workspace);
 
 /**
  * Resolves a credential reference. env:NAME reads the environment; file:PATH (relative
- * to the workspace) is refused unless the file's mode is 0600 or stricter; keychain:NAME is
- * not available headless yet. Error messages name the reference, never the secret.
+ * to the workspace) is refused unless the file's mode is 0600 or stricter; keychain:NAME
+ * asks the keychain resolver the desktop console installs (headless there is none, and the
+ * reference is refused). Error messages name the reference, never the secret.
  */
 [[nodiscard]] Result<QString> resolveSecret(const QString &reference, const QString &workspaceRoot);
+
+/**
+ * Reads keychain:NAME secrets (NAME without the prefix). Called on whatever thread resolves
+ * the secret — the engine's workers — so it must be thread-safe. core/ never links a
+ * keychain library (layering): the console installs one (ui/connections/secretstore.h).
+ */
+using KeychainResolver = std::function<Result<QString>(const QString &name)>;
+/** Installs (or, with an empty function, removes) the process's keychain resolver. */
+void setKeychainResolver(KeychainResolver resolver);
 
 /** Writes data to path atomically (temp file, fsync, rename). */
 [[nodiscard]] Result<void> writeFileAtomically(const QString &path, const QByteArray &data);

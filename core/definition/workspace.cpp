@@ -8,6 +8,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QMutex>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QRegularExpression>
@@ -298,6 +299,22 @@ QString Workspace::stateDirectory() const
     return QDir(root).filePath(QStringLiteral(".sluice"));
 }
 
+namespace {
+
+QMutex &keychainMutex()
+{
+    static QMutex mutex;
+    return mutex;
+}
+
+KeychainResolver &keychainResolver()
+{
+    static KeychainResolver resolver;
+    return resolver;
+}
+
+} // namespace
+
 Result<QString> resolveSecret(const QString &reference, const QString &workspaceRoot)
 {
     const auto stripNewline = [](QString value) {
@@ -349,12 +366,30 @@ Result<QString> resolveSecret(const QString &reference, const QString &workspace
         }
         return stripNewline(QString::fromUtf8(file.readAll()));
     }
-    if (reference.startsWith(QStringLiteral("keychain:")))
-        return fail(QStringLiteral(
-            "keychain references need the desktop console (not available in this build yet)"));
+    if (reference.startsWith(QStringLiteral("keychain:"))) {
+        KeychainResolver resolver;
+        {
+            const QMutexLocker lock(&keychainMutex());
+            resolver = keychainResolver();
+        }
+        if (!resolver)
+            return fail(QStringLiteral("%1: keychain references are read by the desktop console; headless "
+                                       "(sluice-cli, serve) use env:NAME or file:PATH instead")
+                            .arg(reference));
+        const QString name = reference.mid(int(qstrlen("keychain:")));
+        if (name.isEmpty())
+            return fail(QStringLiteral("%1: the keychain entry has no name").arg(reference));
+        return resolver(name);
+    }
     // Never echo the value: it may be a pasted secret.
     return fail(QStringLiteral(
         "not a credential reference (expected env:NAME, file:PATH or keychain:NAME)"));
+}
+
+void setKeychainResolver(KeychainResolver resolver)
+{
+    const QMutexLocker lock(&keychainMutex());
+    keychainResolver() = std::move(resolver);
 }
 
 Result<void> writeFileAtomically(const QString &path, const QByteArray &data)

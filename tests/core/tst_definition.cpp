@@ -118,6 +118,7 @@ private slots:
     void validateWorkspace();
     void resolveSecret_data();
     void resolveSecret();
+    void keychainResolver();
     void writeFileAtomically();
     void syncModeNames();
     void schemasMatchParser();
@@ -773,10 +774,10 @@ void tst_Definition::resolveSecret_data()
     QTest::newRow("file missing")
         << QStringLiteral("file:secrets/none") << QByteArray() << 0 << QString()
         << QStringLiteral("file:secrets/none: cannot read (No such file or directory)");
-    QTest::newRow("keychain")
+    QTest::newRow("keychain headless")
         << QStringLiteral("keychain:crm") << QByteArray() << 0 << QString()
-        << QStringLiteral("keychain references need the desktop console (not available in this "
-                          "build yet)");
+        << QStringLiteral("keychain:crm: keychain references are read by the desktop console; headless "
+                          "(sluice-cli, serve) use env:NAME or file:PATH instead");
     QTest::newRow("literal not echoed")
         << QStringLiteral("hunter2") << QByteArray() << 0 << QString()
         << QStringLiteral("not a credential reference (expected env:NAME, file:PATH or "
@@ -808,6 +809,31 @@ void tst_Definition::resolveSecret()
         QCOMPARE(value.error().message, expectedError);
         QVERIFY(!value.error().message.contains(QStringLiteral("pw-file")));
     }
+}
+
+void tst_Definition::keychainResolver()
+{
+    // The console installs a resolver; the engine's workers call it with the name only.
+    QStringList asked;
+    Sluice::setKeychainResolver([&asked](const QString &name) -> Sluice::Result<QString> {
+        asked.append(name);
+        if (name == u"crm-prod/password")
+            return QStringLiteral("from-keychain");
+        return Sluice::fail(QStringLiteral("keychain:%1 is not in the keychain").arg(name));
+    });
+    const auto found = Sluice::resolveSecret(QStringLiteral("keychain:crm-prod/password"), QDir::tempPath());
+    const auto missing = Sluice::resolveSecret(QStringLiteral("keychain:other/token"), QDir::tempPath());
+    const auto empty = Sluice::resolveSecret(QStringLiteral("keychain:"), QDir::tempPath());
+    Sluice::setKeychainResolver({});
+    QVERIFY(found);
+    QCOMPARE(*found, QStringLiteral("from-keychain"));
+    QVERIFY(!missing);
+    QCOMPARE(missing.error().message, QStringLiteral("keychain:other/token is not in the keychain"));
+    QVERIFY(!empty);
+    QCOMPARE(empty.error().message, QStringLiteral("keychain:: the keychain entry has no name"));
+    QCOMPARE(asked, (QStringList{QStringLiteral("crm-prod/password"), QStringLiteral("other/token")}));
+    // Removed again: headless behaviour.
+    QVERIFY(!Sluice::resolveSecret(QStringLiteral("keychain:crm-prod/password"), QDir::tempPath()));
 }
 
 void tst_Definition::writeFileAtomically()

@@ -56,6 +56,7 @@
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QtConcurrent/QtConcurrentRun>
 #include <QTimer>
 #include <QTreeView>
 #include <QTreeWidget>
@@ -118,6 +119,7 @@ private Q_SLOTS:
     void sideBySide();
     void keychainRefusesHeadlessAndEnvIsOffered();
     void storedSecretIsNeverShown();
+    void keychainResolverServesTheEngine();
     void testsWarehouseAndDestination();
     void createsSyncAndMapsIt();
     void duplicatePauseDeprecateDelete();
@@ -822,6 +824,27 @@ void tst_Console::reloadOfferWhenFilesChangeOnDisk()
     QTRY_VERIFY_WITH_TIMEOUT(bar->isVisible(), 10000);
     QVERIFY(bar->label()->text().contains(QStringLiteral("connections.json")));
     QVERIFY(QFile::remove(added));
+}
+
+void tst_Console::keychainResolverServesTheEngine()
+{
+    // Without the console's resolver a keychain reference is refused as headless.
+    setKeychainResolver({});
+    const auto headless = resolveSecret(QStringLiteral("keychain:crm-prod/password"), m_temp.path());
+    QVERIFY(!headless);
+    QVERIFY2(headless.error().message.contains(QStringLiteral("headless")), qPrintable(headless.error().message));
+
+    // With it, the engine's worker threads ask the desktop keychain. Here (offscreen, no
+    // D-Bus session) the keychain answers with its own error, which names the entry only.
+    SecretStore::installKeychainResolver(10000);
+    const QString message = QtConcurrent::run([root = m_temp.path()] {
+                                const auto value = resolveSecret(QStringLiteral("keychain:crm-prod/password"), root);
+                                return value ? QStringLiteral("resolved") : value.error().message;
+                            }).result();
+    setKeychainResolver({});
+    QVERIFY2(message.startsWith(QStringLiteral("keychain:crm-prod/password could not be read from the desktop keychain")),
+             qPrintable(message));
+    QVERIFY(!message.contains(QStringLiteral("headless")));
 }
 
 QTEST_MAIN(tst_Console)

@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "connections/secretstore.h"
 
+#include "definition/definition.h"
+
 #include <qt6keychain/keychain.h>
 
+#include <QEventLoop>
 #include <QRegularExpression>
+#include <QTimer>
+
+#include <memory>
 
 namespace Sluice {
 
@@ -67,6 +73,42 @@ void SecretStore::read(const QString &key, std::function<void(Result<QString>)> 
         done(fail(tr("keychain:%1 could not be read from the desktop keychain (%2)").arg(key, reader->errorString())));
     });
     job->start();
+}
+
+Result<QString> SecretStore::readBlocking(const QString &key, int timeoutMs)
+{
+    struct Outcome
+    {
+        bool finished = false;
+        Result<QString> value = fail(QString());
+    };
+    auto outcome = std::make_shared<Outcome>();
+    // Heap-allocated and auto-deleted: after a timeout the job may still finish later.
+    auto *job = new QKeychain::ReadPasswordJob(service());
+    job->setAutoDelete(true);
+    job->setKey(key);
+    QEventLoop loop;
+    QObject::connect(job, &QKeychain::Job::finished, &loop, [outcome, key, &loop](QKeychain::Job *finished) {
+        auto *reader = static_cast<QKeychain::ReadPasswordJob *>(finished);
+        outcome->finished = true;
+        if (reader->error() == QKeychain::NoError)
+            outcome->value = reader->textData();
+        else
+            outcome->value = fail(tr("keychain:%1 could not be read from the desktop keychain (%2)").arg(key, reader->errorString()));
+        loop.quit();
+    });
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+    job->start();
+    if (!outcome->finished)
+        loop.exec();
+    if (!outcome->finished)
+        return fail(tr("keychain:%1: the desktop keychain did not answer within %2 s").arg(key).arg(timeoutMs / 1000));
+    return outcome->value;
+}
+
+void SecretStore::installKeychainResolver(int timeoutMs)
+{
+    setKeychainResolver([timeoutMs](const QString &name) { return readBlocking(name, timeoutMs); });
 }
 
 } // namespace Sluice

@@ -34,6 +34,16 @@ public:
     /** "SLUICE_CRM_PROD_PASSWORD": the environment variable suggested instead of the keychain. */
     static QString environmentNameFor(const QString &connection, const QString &option);
 
+    /**
+     * Lets the engine read keychain:NAME references (core's setKeychainResolver): runs and
+     * plans started from the console then resolve them on their worker threads, each read
+     * waiting at most timeoutMs for the keychain. The console's main() installs it;
+     * sluice-cli never does (headless: env:NAME).
+     */
+    static void installKeychainResolver(int timeoutMs = 15000);
+    /** Reads key synchronously on the calling thread (a local event loop); for the resolver. */
+    static Result<QString> readBlocking(const QString &key, int timeoutMs);
+
     void write(const QString &key, const QString &secret, std::function<void(Result<void>)> done);
     void read(const QString &key, std::function<void(Result<QString>)> done);
 };

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "salesforceemulator.h"
 
+#include <algorithm>
+
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QRandomGenerator>
@@ -802,6 +804,59 @@ EmulatedResponse SalesforceEmulator::upsert(const EmulatedRequest &request, cons
     return EmulatedResponse::json(200, json(results));
 }
 
+namespace {
+QString indexKey(const QString &value, bool caseInsensitive)
+{
+    return caseInsensitive ? value.toCaseFolded() : value;
+}
+} // namespace
+
+QList<qsizetype> SalesforceEmulator::findRows(QList<QJsonObject> &store, const QString &field, const QString &value,
+                                              bool caseInsensitive)
+{
+    const QString name = QStringLiteral("%1/%2/%3")
+                             .arg(quintptr(&store), 0, 16)
+                             .arg(field, caseInsensitive ? QStringLiteral("i") : QStringLiteral("s"));
+    FieldIndex &index = m_indexes[name];
+    index.store = &store;
+    index.field = field;
+    index.caseInsensitive = caseInsensitive;
+    if (index.size != store.size()) {
+        index.rows.clear();
+        for (qsizetype i = 0; i < store.size(); ++i)
+            index.rows.insert(indexKey(display(store[i].value(field)), caseInsensitive), i);
+        index.size = store.size();
+    }
+    QList<qsizetype> rows;
+    const auto matches = [&](qsizetype i) {
+        if (store[i].value(QStringLiteral("IsDeleted")).toBool())
+            return false;
+        const QString actual = display(store[i].value(field));
+        return caseInsensitive ? actual.compare(value, Qt::CaseInsensitive) == 0 : actual == value;
+    };
+    for (auto it = index.rows.constFind(indexKey(value, caseInsensitive));
+         it != index.rows.cend() && it.key() == indexKey(value, caseInsensitive); ++it) {
+        if (matches(it.value()) && !rows.contains(it.value()))
+            rows.append(it.value());
+    }
+    std::sort(rows.begin(), rows.end()); // first match = what a scan would have found
+    return rows;
+}
+
+void SalesforceEmulator::indexRow(QList<QJsonObject> &store, qsizetype row)
+{
+    for (auto it = m_indexes.begin(); it != m_indexes.end(); ++it) {
+        FieldIndex &index = it.value();
+        if (index.store != &store)
+            continue;
+        if (row == index.size && index.size + 1 == store.size())
+            index.size = store.size(); // an append this index now covers
+        else if (index.size != store.size())
+            continue;                  // rebuilt on its next use
+        index.rows.insert(indexKey(display(store[row].value(index.field)), index.caseInsensitive), row);
+    }
+}
+
 SalesforceEmulator::RecordOutcome SalesforceEmulator::upsertOne(SObject &sobject, QList<QJsonObject> &store,
                                                                 const QString &extField, const QJsonObject &in)
 {
@@ -822,13 +877,8 @@ SalesforceEmulator::RecordOutcome SalesforceEmulator::upsertOne(SObject &sobject
                                                              QStringLiteral("unable to obtain exclusive access to this record or 1 records"))});
         return outcome;
     }
-    qsizetype existingIndex = -1;
-    for (qsizetype i = 0; i < store.size(); ++i) {
-        if (!store[i].value(QStringLiteral("IsDeleted")).toBool() && store[i].value(extField).toString() == extValue) {
-            existingIndex = i;
-            break;
-        }
-    }
+    const QList<qsizetype> matches = findRows(store, extField, extValue, false);
+    const qsizetype existingIndex = matches.isEmpty() ? -1 : matches.first();
     const QJsonObject *existing = existingIndex >= 0 ? &store[existingIndex] : nullptr;
 
     QJsonObject values;
@@ -874,16 +924,14 @@ SalesforceEmulator::RecordOutcome SalesforceEmulator::upsertOne(SObject &sobject
             if (!f.value(QStringLiteral("unique")).toBool() || name == extField || !values.contains(name) || values.value(name).isNull())
                 continue;
             const QString value = display(values.value(name));
-            for (qsizetype i = 0; i < store.size(); ++i) {
-                if (i == existingIndex || store[i].value(QStringLiteral("IsDeleted")).toBool())
+            for (const qsizetype i : findRows(store, name, value, true)) {
+                if (i == existingIndex)
                     continue;
-                if (display(store[i].value(name)).compare(value, Qt::CaseInsensitive) == 0) {
-                    errors.append(recordError(QStringLiteral("DUPLICATE_VALUE"),
-                                              QStringLiteral("duplicate value found: %1 duplicates value on record with id: %2")
-                                                  .arg(name, store[i].value(QStringLiteral("Id")).toString()),
-                                              {name}));
-                    break;
-                }
+                errors.append(recordError(QStringLiteral("DUPLICATE_VALUE"),
+                                          QStringLiteral("duplicate value found: %1 duplicates value on record with id: %2")
+                                              .arg(name, store[i].value(QStringLiteral("Id")).toString()),
+                                          {name}));
+                break;
             }
         }
     }
@@ -901,6 +949,7 @@ SalesforceEmulator::RecordOutcome SalesforceEmulator::upsertOne(SObject &sobject
             r.insert(it.key(), it.value());
         r.insert(QStringLiteral("LastModifiedDate"), now);
         id = r.value(QStringLiteral("Id")).toString();
+        indexRow(store, existingIndex);
     } else {
         QJsonObject r = values;
         for (const QJsonValue &fv : sobject.describe.value(QStringLiteral("fields")).toArray()) {
@@ -914,6 +963,7 @@ SalesforceEmulator::RecordOutcome SalesforceEmulator::upsertOne(SObject &sobject
         r.insert(QStringLiteral("LastModifiedDate"), now);
         r.insert(QStringLiteral("IsDeleted"), false);
         store.append(r);
+        indexRow(store, store.size() - 1);
         created = true;
     }
     outcome.ok = true;

@@ -149,6 +149,16 @@ private:
     EmulatedResponse bulk(const EmulatedRequest &request, const QStringList &parts);
     void processBulkJob(BulkJob &job);
 
+    /**
+     * Rows of store whose field holds value (case-insensitive when asked), not deleted, found
+     * through a per-(store, field) hash instead of a scan: a 50k-record org is upserted in
+     * seconds, not minutes. Entries are checked against the row before they are trusted, so
+     * a stale entry is never wrong; the index is rebuilt when rows appear behind its back.
+     */
+    QList<qsizetype> findRows(QList<QJsonObject> &store, const QString &field, const QString &value, bool caseInsensitive);
+    /** Adds row's values to the indexes of store (after an insert or update). */
+    void indexRow(QList<QJsonObject> &store, qsizetype row);
+
     /** Validates and applies one record to `store`; the UpsertResult. */
     RecordOutcome upsertOne(SObject &sobject, QList<QJsonObject> &store, const QString &extField, const QJsonObject &in);
     QJsonArray validateFields(const SObject &sobject, const QJsonObject &in, const QJsonObject *existing,
@@ -161,6 +171,17 @@ private:
     EmulatedResponse withLimitInfo(EmulatedResponse response) const;
     qint64 nowMs() const;
     qint64 usageLocked() const;
+
+    struct FieldIndex
+    {
+        const void *store = nullptr;
+        QString field;
+        bool caseInsensitive = false;
+        qsizetype size = -1;                 ///< store.size() the index covers
+        QMultiHash<QString, qsizetype> rows; ///< value (case-folded when caseInsensitive) → row
+    };
+    /** "<store address>/<field>/<i|s>" → index */
+    QHash<QString, FieldIndex> m_indexes;
 
     Options m_options;
     QMap<QString, SObject> m_objects;

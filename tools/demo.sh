@@ -4,7 +4,8 @@
 # workspace (50k accounts in a SQLite warehouse; a SQLite "CRM" and a Salesforce emulator
 # whose validation rules reject a few rows; a JSON Lines export), plan and run its syncs,
 # drift 1% of the warehouse and run again, reconcile Salesforce (a sample before and after the
-# run, then in full after a "person" edits it), then open the console when a display is present.
+# run, then in full after a "person" edits it), evaluate alert rules into a Slack-style emulator,
+# then open the console when a display is present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh
@@ -21,8 +22,24 @@ for _ in $(seq 50); do grep -q listening "$emulator_log" && break; sleep 0.1; do
 salesforce_url=$(sed -n 's/^listening on //p' "$emulator_log")
 export SLUICE_DEMO_SALESFORCE_SECRET=sluice-demo-secret   # the emulator's demo client secret
 
+# A Slack-style workspace whose incoming webhook receives the demo's alerts (#data-alerts).
+slack_log=$(mktemp)
+build/tests/support/emulator/sluice-emulator slack >"$slack_log" &
+slack_pid=$!
+trap 'kill $emulator_pid $slack_pid 2>/dev/null || true; rm -f "$emulator_log" "$slack_log"' EXIT
+for _ in $(seq 50); do grep -q listening "$slack_log" && break; sleep 0.1; done
+export SLUICE_DEMO_SLACK_WEBHOOK="$(sed -n 's/^listening on //p' "$slack_log")/services/T0DEMO/B0DEMO/demo"
+
 "$cli" demo --out "$ws" --salesforce-url "$salesforce_url"
 "$cli" validate --workspace "$ws"
+# Alert rules for every sync: a failed run, schema drift, more than 1% of records rejected.
+cat >"$ws/alerts.json" <<'JSON'
+{
+  "channels": {"data-alerts": {"type": "slack", "url": "env:SLUICE_DEMO_SLACK_WEBHOOK"}},
+  "defaults": {"onFailure": true, "schemaDrift": true, "rejectionRateAbove": 0.01}
+}
+JSON
+"$cli" alerts --workspace "$ws" --validate
 # Exit code 2 = partial: the destinations reject a few rows on purpose.
 for sync in account-health-to-crm account-health-to-salesforce marketing-consent-export; do
   echo; echo "== plan $sync"; "$cli" plan --workspace "$ws" "$sync"
@@ -48,6 +65,8 @@ sf_soql=$(jq -rn --arg q "SELECT Id FROM Account WHERE Warehouse_Id__c = '404'" 
 sf_id=$(sf "$salesforce_url/services/data/v60.0/query?q=$sf_soql" | jq -r '.records[0].Id // empty' || true)
 [[ -n "$sf_id" ]] && sf -X DELETE "$salesforce_url/services/data/v60.0/composite/sobjects?ids=$sf_id" >/dev/null || true
 "$cli" reconcile --workspace "$ws" account-health-to-salesforce | sed -n 1,10p || true
+echo; echo "== alerts: the rules are evaluated and each incident is posted once to #data-alerts (issue 6)"
+"$cli" alerts --workspace "$ws" --evaluate | sed -n 1,8p || true
 echo; echo "== rejections (the destinations' own codes and messages)"
 "$cli" rejections --workspace "$ws" account-health-to-salesforce | sed -n 1,12p
 echo; echo "== history of account 17 (locked twice in Salesforce, retried)"

@@ -8,6 +8,7 @@
 // locked twice (so the demo's runs show retries that recover).
 
 #include "salesforceemulator.h"
+#include "slackemulator.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -39,7 +40,7 @@ int main(int argc, char *argv[])
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Runs a Sluice destination emulator on 127.0.0.1."));
     parser.addHelpOption();
-    parser.addPositionalArgument(QStringLiteral("kind"), QStringLiteral("salesforce"));
+    parser.addPositionalArgument(QStringLiteral("kind"), QStringLiteral("salesforce, or slack (incoming webhooks, for alerts)"));
     parser.addOption({QStringLiteral("port"), QStringLiteral("Port (0 = a free one)."), QStringLiteral("N"), QStringLiteral("0")});
     parser.addOption({QStringLiteral("demo"), QStringLiteral("Load the demo's validation rule and row locks.")});
     parser.process(app);
@@ -59,8 +60,19 @@ int main(int argc, char *argv[])
             salesforce->lockRecords({QStringLiteral("17"), QStringLiteral("4242"), QStringLiteral("31337")}, 2);
         }
         emulator = std::move(salesforce);
+    } else if (kind == u"slack") {
+        // A Slack workspace with one channel and its incoming webhook: the demo's alert channel.
+        auto slack = std::make_unique<Sluice::Testing::SlackEmulator>();
+        slack->addChannel(QStringLiteral("data-alerts"));
+        slack->addWebhook(QStringLiteral("/services/T0DEMO/B0DEMO/demo"), QStringLiteral("data-alerts"));
+        if (slack->start(port))
+            emulator = std::move(slack);
+        else
+            emulator.reset();
+        if (emulator)
+            std::printf("incoming webhook http://127.0.0.1:%u/services/T0DEMO/B0DEMO/demo (#data-alerts)\n", emulator->port());
     } else {
-        std::fprintf(stderr, "sluice-emulator: unknown kind \"%s\" (known: salesforce)\n", qPrintable(kind));
+        std::fprintf(stderr, "sluice-emulator: unknown kind \"%s\" (known: salesforce, slack)\n", qPrintable(kind));
         return 64;
     }
     if (!emulator) {

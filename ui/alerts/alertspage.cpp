@@ -217,7 +217,8 @@ void AlertsPage::refresh()
     if (!m_hasWorkspace)
         return;
     const quint64 token = ++m_token;
-    m_summary->setText(tr("Loading…"));
+    if (m_all.isEmpty()) // a re-read keeps showing what is there until the new rows arrive
+        m_summary->setText(tr("Loading…"));
     runAsync(this, m_pool,
              [workspace = m_workspace, token]() {
                  Loaded loaded;
@@ -320,8 +321,11 @@ void AlertsPage::rebuild()
                                        : tr("%1 of %2 incidents shown; %3 open.").arg(shown).arg(m_all.size()).arg(open));
     for (int c = 0; c < ColumnCount - 1; ++c)
         m_incidentView->resizeColumnToContents(c);
-    if (selected)
-        selectIncident(selected);
+    // Keep the selection; otherwise show the newest incident's deliveries right away.
+    if (!(selected && selectIncident(selected)) && m_incidents->rowCount() > 0) {
+        m_incidentView->setCurrentIndex(m_incidents->index(0, 0));
+        showIncident(m_incidents->index(0, 0));
+    }
 }
 
 bool AlertsPage::selectIncident(qint64 id)

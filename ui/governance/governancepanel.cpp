@@ -161,7 +161,7 @@ GovernancePanel::GovernancePanel(QWidget *parent)
     m_approvals->setColumnWidth(0, em * 9);
     m_approvals->setColumnWidth(1, em * 7);
     m_approvals->setColumnWidth(2, em * 7);
-    m_approvals->setColumnWidth(3, em * 8);
+    m_approvals->setColumnWidth(3, em * 10);
 
     connect(m_approve, &QPushButton::clicked, this, &GovernancePanel::chooseApproval);
     connect(m_approveHeld, &QPushButton::clicked, this, &GovernancePanel::chooseHeldApproval);

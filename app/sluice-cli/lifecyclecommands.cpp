@@ -3,6 +3,7 @@
 // Governance, second part (issue 7, docs/governance.md): pause, resume, deprecate, lifecycle,
 // rollout status|promote, conflicts, hygiene, lineage, field-use.
 #include "commands.h"
+#include "clisupport.h"
 
 #include "definition/definition.h"
 #include "engine/runner.h"
@@ -31,93 +32,6 @@ namespace Sluice::Cli {
 namespace {
 
 enum ExitCode { Ok = 0, Failed = 1, Usage = 64 };
-
-QTextStream &out()
-{
-    static QTextStream s(stdout);
-    return s;
-}
-
-QTextStream &err()
-{
-    static QTextStream s(stderr);
-    return s;
-}
-
-struct Invocation
-{
-    QCommandLineParser parser;
-    QString workspaceDir;
-    bool json = false;
-    QStringList positional;
-};
-
-bool parse(const QString &command, const QString &usage, const QStringList &args, Invocation &inv,
-           const QList<QCommandLineOption> &extra)
-{
-    inv.parser.addOption({QStringLiteral("workspace"), QStringLiteral("Workspace folder."), QStringLiteral("DIR")});
-    inv.parser.addOption({QStringLiteral("json"), QStringLiteral("Machine-readable output.")});
-    inv.parser.addOption({{QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show this help.")});
-    for (const auto &option : extra)
-        inv.parser.addOption(option);
-    if (!inv.parser.parse(QStringList{QStringLiteral("sluice-cli")} + args)) {
-        err() << "sluice-cli " << command << ": " << inv.parser.errorText() << "\n" << usage << "\n";
-        return false;
-    }
-    if (inv.parser.isSet(QStringLiteral("help"))) {
-        out() << usage << "\n";
-        return false;
-    }
-    inv.workspaceDir = inv.parser.value(QStringLiteral("workspace"));
-    inv.json = inv.parser.isSet(QStringLiteral("json"));
-    inv.positional = inv.parser.positionalArguments();
-    return true;
-}
-
-std::optional<Workspace> loadValid(const QString &dir)
-{
-    QList<ValidationIssue> issues;
-    auto workspace = loadWorkspace(dir.isEmpty() ? QDir::currentPath() : dir, &issues);
-    if (!workspace) {
-        err() << workspace.error().message << "\n";
-        return std::nullopt;
-    }
-    issues += validateWorkspace(*workspace);
-    if (!issues.isEmpty()) {
-        for (const ValidationIssue &issue : issues)
-            err() << issue.toString() << "\n";
-        return std::nullopt;
-    }
-    return *workspace;
-}
-
-struct Context
-{
-    std::optional<Workspace> workspace;
-    const SyncDefinition *definition = nullptr;
-    std::unique_ptr<StateStore> store;
-};
-
-bool openContext(const Invocation &inv, Context &context)
-{
-    context.workspace = loadValid(inv.workspaceDir);
-    if (!context.workspace)
-        return false;
-    if (!inv.positional.isEmpty()) {
-        context.definition = context.workspace->sync(inv.positional.first());
-        if (!context.definition) {
-            err() << QStringLiteral("no sync named \"%1\" in %2\n").arg(inv.positional.first(), context.workspace->root);
-            return false;
-        }
-    }
-    auto store = openStateStore(*context.workspace);
-    if (!store) {
-        err() << store.error().message << "\n";
-        return false;
-    }
-    context.store = std::move(*store);
-    return true;
-}
 
 void printJson(const QJsonValue &value)
 {

@@ -3,6 +3,7 @@
 // approvals bound to the definition hash, the blast-radius hold and re-plan, policy as code
 // (validate-style check, policy-check and the run-time gate) and consent revocation.
 
+#include "sqlitefile.h"
 #include "definition/definition.h"
 #include "engine/destination.h"
 #include "engine/runner.h"
@@ -43,50 +44,7 @@ bool writeFile(const QString &path, const QByteArray &data)
     return f.write(data) == data.size();
 }
 
-/** One SQL connection to a SQLite file, closed with the object. */
-class Db
-{
-public:
-    explicit Db(const QString &path)
-        : m_name(QStringLiteral("gov-%1").arg(++s_counter))
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
-        db.setDatabaseName(path);
-        db.open();
-    }
-    ~Db()
-    {
-        QSqlDatabase::database(m_name).close();
-        QSqlDatabase::removeDatabase(m_name);
-    }
-    bool exec(const QString &statements)
-    {
-        QSqlDatabase db = QSqlDatabase::database(m_name);
-        for (const QString &statement : statements.split(QLatin1Char(';'), Qt::SkipEmptyParts)) {
-            if (statement.trimmed().isEmpty())
-                continue;
-            QSqlQuery q(db);
-            if (!q.exec(statement)) {
-                qWarning() << statement << q.lastError().text();
-                return false;
-            }
-        }
-        return true;
-    }
-    QVariant value(const QString &query)
-    {
-        QSqlQuery q(QSqlDatabase::database(m_name));
-        if (!q.exec(query) || !q.next()) {
-            qWarning() << query << q.lastError().text();
-            return {};
-        }
-        return q.value(0);
-    }
-
-private:
-    static inline int s_counter = 0;
-    QString m_name;
-};
+using Db = Sluice::Testing::SqliteFile;
 
 } // namespace
 

@@ -4,6 +4,7 @@
 // by a change), a run held by the blast-radius gate and let through from the tab, a policy
 // violation, and a rollback planned and applied from the tab that restores the prior
 // values in the destination and skips the record a person edited since.
+#include "sqlitefile.h"
 #include "engine/runner.h"
 #include "governance/governancepanel.h"
 #include "governance/rollbackdialog.h"
@@ -47,45 +48,7 @@ bool writeFile(const QString &path, const QByteArray &data)
     return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(data) == data.size();
 }
 
-/** One SQL connection to a SQLite file, closed with the object. */
-class Db
-{
-public:
-    explicit Db(const QString &path)
-        : m_name(QStringLiteral("govui-%1").arg(++s_counter))
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_name);
-        db.setDatabaseName(path);
-        db.open();
-    }
-    ~Db()
-    {
-        QSqlDatabase::database(m_name).close();
-        QSqlDatabase::removeDatabase(m_name);
-    }
-    bool exec(const QString &sql)
-    {
-        QSqlQuery q(QSqlDatabase::database(m_name));
-        if (!q.exec(sql)) {
-            qWarning() << sql << q.lastError().text();
-            return false;
-        }
-        return true;
-    }
-    QVariant value(const QString &sql)
-    {
-        QSqlQuery q(QSqlDatabase::database(m_name));
-        if (!q.exec(sql) || !q.next()) {
-            qWarning() << sql << q.lastError().text();
-            return {};
-        }
-        return q.value(0);
-    }
-
-private:
-    static inline int s_counter = 0;
-    QString m_name;
-};
+using Db = Sluice::Testing::SqliteFile;
 
 } // namespace
 

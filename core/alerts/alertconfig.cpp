@@ -104,7 +104,7 @@ QStringList alertRuleKeys()
 {
     return {QStringLiteral("onFailure"),  QStringLiteral("rejectionRateAbove"), QStringLiteral("zeroRows"),
             QStringLiteral("rowCountDeviation"), QStringLiteral("lateAfter"), QStringLiteral("budgetBelow"),
-            QStringLiteral("schemaDrift"), QStringLiteral("channels")};
+            QStringLiteral("schemaDrift"), QStringLiteral("canaryFailed"), QStringLiteral("channels")};
 }
 
 AlertRules AlertRules::mergedOver(const AlertRules &d) const
@@ -117,6 +117,7 @@ AlertRules AlertRules::mergedOver(const AlertRules &d) const
     if (!r.lateAfterSeconds) r.lateAfterSeconds = d.lateAfterSeconds;
     if (!r.budgetBelow) r.budgetBelow = d.budgetBelow;
     if (!r.schemaDrift) r.schemaDrift = d.schemaDrift;
+    if (!r.canaryFailed) r.canaryFailed = d.canaryFailed;
     if (!r.channels) r.channels = d.channels;
     return r;
 }
@@ -124,7 +125,8 @@ AlertRules AlertRules::mergedOver(const AlertRules &d) const
 bool AlertRules::any() const
 {
     return onFailure.value_or(false) || rejectionRateAbove || zeroRows.value_or(false) || rowCountDeviation
-           || lateAfterSeconds || budgetBelow || schemaDrift.value_or(false);
+           || lateAfterSeconds || budgetBelow || schemaDrift.value_or(false)
+           || canaryFailed.value_or(true); // issue 7: on by default
 }
 
 QStringList AlertsConfig::channelsFor(const QString &sync) const
@@ -159,6 +161,7 @@ AlertRules parseAlertRules(const QJsonObject &o, const QString &file, const QStr
     r.lateAfterSeconds = duration(o, QStringLiteral("lateAfter"), file, path, issues);
     r.budgetBelow = share(o, QStringLiteral("budgetBelow"), file, path, issues, true);
     r.schemaDrift = flag(o, QStringLiteral("schemaDrift"), file, path, issues);
+    r.canaryFailed = flag(o, QStringLiteral("canaryFailed"), file, path, issues);
     if (o.contains(QStringLiteral("channels")))
         r.channels = stringList(o.value(QStringLiteral("channels")), file, path + QStringLiteral(".channels"), issues);
     return r;

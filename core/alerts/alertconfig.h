@@ -26,6 +26,8 @@ struct AlertRules
     std::optional<qint64> lateAfterSeconds;   ///< "lateAfter": "2h" — no successful run within this long
     std::optional<double> budgetBelow;        ///< "budgetBelow": remaining share of the API budget < Z
     std::optional<bool> schemaDrift;          ///< "schemaDrift": the last run stopped on schema drift
+    /** "canaryFailed": a staged-rollout canary failed and paused the sync (issue 7). On unless set to false. */
+    std::optional<bool> canaryFailed;
     std::optional<QStringList> channels;      ///< "channels": channel names of alerts.json
 
     /** Members set here win; the others come from defaults. */

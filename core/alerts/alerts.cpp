@@ -13,6 +13,7 @@
 #include <QSet>
 #include <QThread>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -34,6 +35,7 @@ QString ruleTitle(const QString &rule)
     if (rule == u"late") return QStringLiteral("Late: no successful run within its SLA");
     if (rule == u"budget") return QStringLiteral("API budget running low");
     if (rule == u"schema_drift") return QStringLiteral("Schema drift stopped the sync");
+    if (rule == u"canary_failed") return QStringLiteral("Canary failed, sync paused");
     if (rule == u"heartbeat_lost") return QStringLiteral("Runner heartbeat lost");
     return rule;
 }
@@ -137,6 +139,37 @@ Result<QList<ActiveAlert>> evaluateAlerts(const Workspace &workspace, const Aler
                              .arg(percent(rate), percent(*rules.rejectionRateAbove),
                                   top.isEmpty() ? QString() : QStringLiteral(": ") + top.join(QStringLiteral(", "))));
                 }
+            }
+        }
+        if (rules.canaryFailed.value_or(true)) {
+            // Staged rollout (issue 7, governance/rollout.cpp): the newest decided canary failed
+            // and no later run promoted or succeeded.
+            auto states = store.rolloutStates(def.name, 20);
+            if (!states)
+                return fail(states.error());
+            for (const RolloutState &state : std::as_const(*states)) {
+                if (state.state == u"promoted")
+                    break;
+                if (state.state != u"failed")
+                    continue;
+                const bool laterSuccess = std::any_of(successes.cbegin(), successes.cend(),
+                                                      [&](const RunRecord &r) { return r.id > state.runId; });
+                if (laterSuccess)
+                    break;
+                auto lifecycle = store.lifecycle(def.name);
+                if (!lifecycle)
+                    return fail(lifecycle.error());
+                const QString now = *lifecycle == u"paused"
+                                        ? QStringLiteral("sync is paused; only the canary was written")
+                                        : QStringLiteral("sync is %1, waiting for a run that promotes").arg(*lifecycle);
+                fire(QStringLiteral("canary_failed"),
+                     QStringLiteral("canary of run #%1 failed check %2; %3%4")
+                         .arg(state.runId)
+                         .arg(firstLine(state.failedCheck), now,
+                              *lifecycle == u"paused"
+                                  ? QStringLiteral(" (fix the cause, then `sluice-cli resume --workspace DIR %1 --as NAME`)").arg(def.name)
+                                  : QString()));
+                break;
             }
         }
         if (!successes.isEmpty()) {

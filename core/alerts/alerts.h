@@ -14,7 +14,7 @@ namespace Sluice {
 /** A rule firing now (before de-duplication against the open incidents). */
 struct ActiveAlert
 {
-    QString rule;  ///< failed, rejection_rate, zero_rows, row_count_deviation, late, budget, schema_drift, heartbeat_lost
+    QString rule;  ///< failed, rejection_rate, zero_rows, row_count_deviation, late, budget, schema_drift, canary_failed, heartbeat_lost
     QString sync;  ///< empty for heartbeat_lost
     QString key;   ///< "rule:sync" or "heartbeat_lost:runner"
     QString owner; ///< the sync's owner

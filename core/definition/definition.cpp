@@ -34,7 +34,7 @@ QStringList sync()
 QStringList rollout()
 {
     return {QStringLiteral("enabled"), QStringLiteral("canary"), QStringLiteral("canaryRows"), QStringLiteral("checks"),
-            QStringLiteral("promotion")};
+            QStringLiteral("promotion"), QStringLiteral("sandbox")};
 }
 
 QStringList ownershipPolicies()
@@ -594,6 +594,13 @@ void parseRollout(const QJsonObject &root, SyncDefinition &sync, JsonChecker &ch
     if (object.contains(QStringLiteral("promotion")))
         checker.choice(object, QStringLiteral("promotion"), path, {QStringLiteral("auto"), QStringLiteral("manual")},
                        QStringLiteral("promotion"));
+    // Write-audit-publish: a connection name; validateWorkspace() checks it exists and has the destination's type.
+    if (object.contains(QStringLiteral("sandbox"))) {
+        const auto sandbox = checker.string(object, QStringLiteral("sandbox"), path, false, true);
+        if (sandbox && *sandbox == sync.destination.connection && !sandbox->isEmpty())
+            checker.error(path + QStringLiteral(".sandbox"),
+                          QStringLiteral("the sandbox must be another connection than the destination's \"%1\"").arg(*sandbox));
+    }
     sync.rollout = object;
 }
 

@@ -218,6 +218,21 @@ QList<ValidationIssue> validateWorkspace(const Workspace &workspace)
         checkConnectionName(sync.source.connection, QStringLiteral("$.source.connection"));
         checkConnectionName(sync.destination.connection,
                             QStringLiteral("$.destination.connection"));
+        // Issue 7: write-audit-publish writes the canary to a sandbox of the destination's type.
+        if (const QJsonValue sandbox = sync.rollout.value(QStringLiteral("sandbox")); sandbox.isString()) {
+            const QString name = sandbox.toString();
+            const auto sandboxConnection = workspace.connections.constFind(name);
+            const auto destinationConnection = workspace.connections.constFind(sync.destination.connection);
+            if (sandboxConnection == workspace.connections.constEnd())
+                checkConnectionName(name, QStringLiteral("$.rollout.sandbox"));
+            else if (destinationConnection != workspace.connections.constEnd()
+                     && sandboxConnection->type != destinationConnection->type)
+                issues.append({file, QStringLiteral("$.rollout.sandbox"),
+                               QStringLiteral("connection \"%1\" is of type %2, but the destination \"%3\" is %4; a "
+                                              "sandbox must be a connection of the destination's type")
+                                   .arg(name, sandboxConnection->type, destinationConnection->name,
+                                        destinationConnection->type)});
+        }
     }
 
     // Loaded workspaces never hold literal secrets; one built in memory (the console) might.

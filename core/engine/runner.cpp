@@ -23,6 +23,7 @@
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QRandomGenerator>
+#include <QScopeGuard>
 #include <QThread>
 
 #include <algorithm>
@@ -278,6 +279,11 @@ private:
     void plan();
     Result<void> push(const std::vector<qsizetype> *only = nullptr);
     Result<void> stagedPush(); // issue 7: staged rollout (governance/rollout.cpp)
+    // issue 7: write-audit-publish — the canary goes to the rollout's sandbox connection, then everything to production
+    Result<void> sandboxRollout(const RolloutConfig &config, const std::vector<qsizetype> &canary, RolloutState &state,
+                                bool promotedByPerson);
+    Result<void> readBackCanary(const std::vector<qsizetype> &canary, const QSet<QString> &rejectedKeys,
+                                CanaryObservation &observation); // issue 7: reads s.destination
     void planWarnings();       // issue 7
     Result<void> checkOwnership(QList<OutRecord> &records, const std::function<qsizetype(qsizetype)> &rowAt,
                                 qsizetype begin, qsizetype end, QList<QSet<QString>> &withheld); // issue 7
@@ -965,9 +971,15 @@ Result<void> RunImpl::stagedPush()
     state.remaining = static_cast<qint64>(rest.size());
     for (qsizetype r : canary)
         state.canaryKeys.append(s.projection->keyText(s.diff.kept, r));
+    if (!config.sandbox.isEmpty()) { // issue 7: write-audit-publish — production gets every record after the checks
+        state.selection = QStringLiteral("sandbox %1: %2").arg(config.sandbox, state.selection);
+        state.remaining = total;
+    }
     state.state = QStringLiteral("pending");
     if (auto r = m_store.saveRolloutState(state); !r)
         return r;
+    if (!config.sandbox.isEmpty())
+        return sandboxRollout(config, canary, state, *promoted); // issue 7
 
     const qint64 writtenBefore = s.summary.counts.written, rejectedBefore = s.summary.counts.rejected;
     if (auto r = push(&canary); !r)
@@ -987,64 +999,13 @@ Result<void> RunImpl::stagedPush()
         return r;
     if (config.reconcile && s.destination->limits().supportsFetch) {
         // Read the canary records back (counted against the API budget) and compare field by field.
-        const Projection &p = *s.projection;
         QSet<QString> rejectedKeys;
         if (auto rejections = m_store.rejections(s.definition.name, s.summary.runId); rejections) {
             for (const RejectionEntry &e : std::as_const(*rejections))
                 rejectedKeys.insert(e.key);
         }
-        const int batchSize = std::max(1, s.destination->limits().maxBatch);
-        observation.reconciled = 0;
-        QList<qsizetype> accepted;
-        for (qsizetype r : canary) {
-            if (!rejectedKeys.contains(p.keyText(s.diff.kept, r)))
-                accepted.append(r);
-        }
-        for (qsizetype b = 0; b < accepted.size(); b += batchSize) {
-            QList<Value> matches;
-            const qsizetype e = std::min<qsizetype>(accepted.size(), b + batchSize);
-            for (qsizetype k = b; k < e; ++k)
-                matches.append(p.matchValue(s.diff.kept, accepted[k]));
-            ++s.ownCalls;
-            auto fetched = s.destination->fetch(WriteTarget{s.definition.destination.object, s.definition.destination.matchField},
-                                                matches);
-            if (!fetched)
-                return fail(fetched.error());
-            QHash<QString, const FetchedRecord *> byMatch;
-            for (const FetchedRecord &f : std::as_const(*fetched))
-                byMatch.insert(f.match.toString(), &f);
-            for (qsizetype k = b; k < e; ++k) {
-                const qsizetype r = accepted[k];
-                ++observation.reconciled;
-                const FetchedRecord *f = byMatch.value(p.matchValue(s.diff.kept, r).toString());
-                const QString key = p.keyText(s.diff.kept, r);
-                if (!f) {
-                    ++observation.mismatched;
-                    observation.mismatchExamples.append(QStringLiteral("%1: missing").arg(key));
-                    continue;
-                }
-                for (int fi = 0; fi < p.fieldCount(); ++fi) {
-                    const QString name = p.fieldNames()[fi];
-                    const QByteArrayView wrote = s.diff.kept.field(r, p.keyCount() + fi);
-                    if (s.definition.fields[fi].skipNulls && s.diff.kept.value(r, p.keyCount() + fi).isNull())
-                        continue;
-                    if (s.withheldFields.value(key).contains(name))
-                        continue; // field ownership left a person's value in place
-                    Value got;
-                    for (const auto &[field, value] : f->fields) {
-                        if (field == name)
-                            got = value;
-                    }
-                    if (!sameValue(wrote, got)) {
-                        ++observation.mismatched;
-                        observation.mismatchExamples.append(
-                            QStringLiteral("%1: %2 is %3, wrote %4")
-                                .arg(key, name, got.toString(), Value::fromEncoded(wrote).value_or(Value()).toString()));
-                        break;
-                    }
-                }
-            }
-        }
+        if (auto r = readBackCanary(canary, rejectedKeys, observation); !r)
+            return r;
     }
     auto verdict = evaluateCanary(m_store, s.definition.name, s.summary.runId, config, observation);
     if (!verdict)
@@ -1089,6 +1050,225 @@ Result<void> RunImpl::stagedPush()
     return m_store.saveRolloutState(state);
 }
 
+Result<void> RunImpl::sandboxRollout(const RolloutConfig &config, const std::vector<qsizetype> &canary,
+                                     RolloutState &state, bool promotedByPerson)
+{
+    // Write-audit-publish (issue 7, docs/governance.md "Staged rollout"): the canary is written to the
+    // sandbox connection and checked there. The production snapshot, rejections, dead letters and API
+    // budget are not touched; the sandbox writes are audited with result "sandbox" / "sandbox_rejected".
+    const SyncDefinition &def = s.definition;
+    const qsizetype total = s.diff.kept.rowCount();
+    const ConnectionDef *sandboxConnection = m_workspace.connection(config.sandbox);
+    if (!sandboxConnection)
+        return fail(QStringLiteral("%1: $.rollout.sandbox: unknown connection \"%2\"").arg(def.file, config.sandbox));
+    const ConnectionDef *production = m_workspace.connection(def.destination.connection);
+    if (production && production->type != sandboxConnection->type)
+        return fail(QStringLiteral("%1: $.rollout.sandbox: connection \"%2\" is of type %3, but the destination \"%4\" is %5")
+                        .arg(def.file, config.sandbox, sandboxConnection->type, production->name, production->type));
+    auto opened = m_destinations.open(*sandboxConnection, m_workspace.root);
+    if (!opened)
+        return fail(Error{opened.error().category, opened.error().code,
+                          QStringLiteral("%1: $.rollout.sandbox: %2").arg(def.file, opened.error().message)});
+    std::unique_ptr<Destination> other = std::move(*opened);
+    // The sandbox stands in for the destination while the canary is written and read back.
+    const qint64 ownCalls = s.ownCalls;
+    const qint64 retried = s.summary.counts.retried;
+    const QMap<QString, qint64> recovered = s.recovered;
+    const QList<RejectionEntry> recoveries = s.recoveries;
+    std::swap(s.destination, other);
+    const auto restore = [&] {
+        std::swap(s.destination, other);
+        s.ownCalls = ownCalls;
+        s.summary.counts.retried = retried;
+        s.recovered = recovered;
+        s.recoveries = recoveries;
+    };
+    CanaryObservation observation;
+    observation.records = static_cast<qint64>(canary.size());
+    QSet<QString> rejectedKeys;
+    const auto writeCanary = [&]() -> Result<void> {
+        if (auto schema = s.destination->describe(def.destination.object); !schema)
+            return fail(Error{schema.error().category, schema.error().code,
+                              QStringLiteral("%1: $.rollout.sandbox: cannot describe \"%2\" in sandbox \"%3\": %4")
+                                  .arg(def.file, def.destination.object, config.sandbox, schema.error().message)});
+        report(QStringLiteral("canary (sandbox)"));
+        const int batchSize = std::max(1, s.destination->limits().maxBatch);
+        const qsizetype count = static_cast<qsizetype>(canary.size());
+        for (qsizetype begin = 0; begin < count; begin += batchSize) {
+            if (cancelled())
+                return cancelledError();
+            const qsizetype end = std::min<qsizetype>(count, begin + batchSize);
+            QList<OutRecord> records;
+            for (qsizetype j = begin; j < end; ++j)
+                records.append(outRecord(canary[static_cast<size_t>(j)]));
+            QList<int> attempts;
+            auto results = sendWithRetry(false, records, attempts);
+            if (!results)
+                return fail(Error{results.error().category, results.error().code,
+                                  QStringLiteral("sandbox \"%1\": %2").arg(config.sandbox, results.error().message)});
+            BatchCommit batch;
+            batch.sync = def.name;
+            batch.runId = s.summary.runId;
+            batch.counts = s.summary.counts;
+            batch.phase = QStringLiteral("canary (sandbox)");
+            for (int i = 0; i < records.size(); ++i) {
+                const RecordResult &result = (*results)[i];
+                if (result.ok) {
+                    ++observation.written;
+                } else {
+                    ++observation.rejected;
+                    observation.rejectedByCode[result.error.code.isEmpty() ? categoryName(result.error.category)
+                                                                           : result.error.code] += 1;
+                    rejectedKeys.insert(records[i].key);
+                }
+                for (const auto &[field, value] : records[i].fields) {
+                    AuditEntry e;
+                    e.key = records[i].key;
+                    e.destinationId = result.destinationId;
+                    e.field = field;
+                    e.definitionHash = s.definitionHash;
+                    e.newValue = value.encoded();
+                    if (result.ok) {
+                        e.result = QStringLiteral("sandbox");
+                        e.message = QStringLiteral("canary written to sandbox connection \"%1\"").arg(config.sandbox);
+                    } else {
+                        e.result = QStringLiteral("sandbox_rejected");
+                        e.category = categoryName(result.error.category);
+                        e.code = result.error.code;
+                        e.message = QStringLiteral("sandbox \"%1\": %2").arg(config.sandbox, result.error.message);
+                    }
+                    batch.audit.append(e);
+                }
+            }
+            if (auto r = m_store.commitBatch(batch); !r)
+                return r;
+        }
+        if (config.reconcile && s.destination->limits().supportsFetch)
+            return readBackCanary(canary, rejectedKeys, observation);
+        return {};
+    };
+    Result<void> written;
+    {
+        const auto guard = qScopeGuard(restore); // production is the destination again, even on an exception
+        written = writeCanary();
+    }
+    if (!written)
+        return written;
+
+    state.canaryWritten = observation.written;
+    state.canaryRejected = observation.rejected;
+    state.state = QStringLiteral("canary_written");
+    if (auto r = m_store.saveRolloutState(state); !r)
+        return r;
+    auto verdict = evaluateCanary(m_store, def.name, s.summary.runId, config, observation);
+    if (!verdict)
+        return fail(verdict.error());
+    state.checks = verdict->checks;
+    if (!verdict->passed) {
+        state.state = QStringLiteral("failed");
+        state.failedCheck = verdict->failedCheck;
+        if (auto r = m_store.saveRolloutState(state); !r)
+            return r;
+        const QString reason = QStringLiteral("canary of run #%1 in sandbox \"%2\" failed: %3")
+                                   .arg(s.summary.runId)
+                                   .arg(config.sandbox, verdict->failedCheck);
+        if (auto r = pauseSync(m_store, def.name, QStringLiteral("sluice (staged rollout)"), reason); !r)
+            return r;
+        return fail(Error{RejectionCategory::Internal, QStringLiteral("canary_failed"),
+                          QStringLiteral("%1; nothing was written to production (%2 record(s) wait) and sync %3 is paused. "
+                                         "Look at the sandbox canary's audit entries, fix the cause, then "
+                                         "`sluice-cli resume --workspace DIR %3 --as NAME`")
+                              .arg(reason)
+                              .arg(total)
+                              .arg(def.name)});
+    }
+    state.state = QStringLiteral("checks_passed");
+    if (config.promotion == u"manual" && !promotedByPerson) {
+        state.state = QStringLiteral("held");
+        if (auto r = m_store.saveRolloutState(state); !r)
+            return r;
+        return fail(Error{RejectionCategory::Internal, QStringLiteral("canary_held"),
+                          QStringLiteral("canary of %1 record(s) passed its checks in sandbox \"%2\"; nothing was written to "
+                                         "production, the %3 record(s) wait for a person: `sluice-cli rollout promote "
+                                         "--workspace DIR %4 --as NAME`, then run again")
+                              .arg(state.canaryRecords)
+                              .arg(config.sandbox)
+                              .arg(total)
+                              .arg(def.name)});
+    }
+    if (auto r = m_store.saveRolloutState(state); !r)
+        return r;
+    // Publish: the whole change set, canary records included, to production.
+    const qint64 writtenBefore = s.summary.counts.written;
+    if (auto r = push(nullptr); !r)
+        return r;
+    state.state = QStringLiteral("promoted");
+    state.promotedBy = QStringLiteral("auto");
+    state.promotedAt = QDateTime::currentDateTimeUtc();
+    state.promotedWritten = s.summary.counts.written - writtenBefore;
+    return m_store.saveRolloutState(state);
+}
+
+Result<void> RunImpl::readBackCanary(const std::vector<qsizetype> &canary, const QSet<QString> &rejectedKeys,
+                                     CanaryObservation &observation)
+{
+    // Issue 7: the reconcile check — the canary's accepted records read back from s.destination.
+    const Projection &p = *s.projection;
+    const int batchSize = std::max(1, s.destination->limits().maxBatch);
+    observation.reconciled = 0;
+    QList<qsizetype> accepted;
+    for (qsizetype r : canary) {
+        if (!rejectedKeys.contains(p.keyText(s.diff.kept, r)))
+            accepted.append(r);
+    }
+    for (qsizetype b = 0; b < accepted.size(); b += batchSize) {
+        QList<Value> matches;
+        const qsizetype e = std::min<qsizetype>(accepted.size(), b + batchSize);
+        for (qsizetype k = b; k < e; ++k)
+            matches.append(p.matchValue(s.diff.kept, accepted[k]));
+        ++s.ownCalls;
+        auto fetched = s.destination->fetch(WriteTarget{s.definition.destination.object, s.definition.destination.matchField},
+                                            matches);
+        if (!fetched)
+            return fail(fetched.error());
+        QHash<QString, const FetchedRecord *> byMatch;
+        for (const FetchedRecord &f : std::as_const(*fetched))
+            byMatch.insert(f.match.toString(), &f);
+        for (qsizetype k = b; k < e; ++k) {
+            const qsizetype r = accepted[k];
+            ++observation.reconciled;
+            const FetchedRecord *f = byMatch.value(p.matchValue(s.diff.kept, r).toString());
+            const QString key = p.keyText(s.diff.kept, r);
+            if (!f) {
+                ++observation.mismatched;
+                observation.mismatchExamples.append(QStringLiteral("%1: missing").arg(key));
+                continue;
+            }
+            for (int fi = 0; fi < p.fieldCount(); ++fi) {
+                const QString name = p.fieldNames()[fi];
+                const QByteArrayView wrote = s.diff.kept.field(r, p.keyCount() + fi);
+                if (s.definition.fields[fi].skipNulls && s.diff.kept.value(r, p.keyCount() + fi).isNull())
+                    continue;
+                if (s.withheldFields.value(key).contains(name))
+                    continue; // field ownership left a person's value in place
+                Value got;
+                for (const auto &[field, value] : f->fields) {
+                    if (field == name)
+                        got = value;
+                }
+                if (!sameValue(wrote, got)) {
+                    ++observation.mismatched;
+                    observation.mismatchExamples.append(
+                        QStringLiteral("%1: %2 is %3, wrote %4")
+                            .arg(key, name, got.toString(), Value::fromEncoded(wrote).value_or(Value()).toString()));
+                    break;
+                }
+            }
+        }
+    }
+    return {};
+}
+
 void RunImpl::planWarnings()
 {
     // Issue 7: a plan is a dry run; say why the real run would be refused or held.
@@ -1116,7 +1296,14 @@ void RunImpl::planWarnings()
         const QString canary = config.cohort.isEmpty() ? QStringLiteral("%1 record(s)").arg(std::min(config.rows, total))
                                                        : QStringLiteral("the cohort %1").arg(config.cohort);
         auto promoted = promotedByPerson(m_store, s.definition.name, s.definitionHash);
-        if (config.promotion == u"manual" && promoted && !*promoted && total > config.rows)
+        if (!config.sandbox.isEmpty()) // issue 7: write-audit-publish
+            w.append(QStringLiteral("staged rollout: the run writes a canary of %1 to sandbox connection \"%2\" first; "
+                                    "production gets every record only after its checks pass%3")
+                         .arg(canary, config.sandbox,
+                              config.promotion == u"manual" && promoted && !*promoted
+                                  ? QStringLiteral(" and a person promotes it (sluice-cli rollout promote)")
+                                  : QString()));
+        else if (config.promotion == u"manual" && promoted && !*promoted && total > config.rows)
             w.append(QStringLiteral("staged rollout: the run writes a canary of %1, checks it and then holds the rest "
                                     "until a person promotes it (sluice-cli rollout promote)").arg(canary));
         else

@@ -125,7 +125,8 @@ Result<RollbackSummary> rollbackRun(const Workspace &workspace, const Destinatio
                 if (!earlier)
                     return fail(earlier.error());
                 for (const AuditEntry &e : *earlier) { // newest first
-                    if (e.runId >= options.runId || e.result == u"rejected" || e.key != key)
+                    if (e.runId >= options.runId || e.result == u"rejected" || e.key != key
+                        || e.result.startsWith(u"sandbox")) // issue 7: a sandbox canary never reached production
                         continue;
                     created = (e.result == u"deleted" || e.result == u"consent_revoked") && !e.newValue;
                     break;

@@ -48,6 +48,7 @@ RolloutConfig rolloutConfig(const SyncDefinition &definition, const GovernanceSe
     config.reconcile = checks.value(QStringLiteral("reconcile")).toBool(false);
     config.maxMismatchRate = checks.value(QStringLiteral("maxMismatchRate")).toDouble(0);
     config.promotion = object.value(QStringLiteral("promotion")).toString(QStringLiteral("auto"));
+    config.sandbox = object.value(QStringLiteral("sandbox")).toString();
     return config;
 }
 

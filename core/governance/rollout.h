@@ -31,6 +31,8 @@ struct RolloutConfig
     bool reconcile = false;
     double maxMismatchRate = 0;
     QString promotion = QStringLiteral("auto"); ///< auto | manual
+    /** Write-audit-publish: the canary goes to this connection (same type as the destination), never to production. */
+    QString sandbox;
 };
 
 /** The sync's "rollout" member, else the workspace default for its tier (governance.json). */

@@ -6,15 +6,19 @@
 // held until resolved), lifecycle (paused and deprecated syncs write nothing; deprecation needs
 // the destination owner), hygiene and lineage, through the engine and sluice-cli.
 
+#include "alerts/alertconfig.h"
+#include "alerts/alerts.h"
 #include "definition/definition.h"
 #include "engine/runner.h"
 #include "governance/hygiene.h"
 #include "governance/lifecycle.h"
+#include "governance/rollback.h"
 #include "governance/ownership.h"
 #include "governance/rollout.h"
 #include "pgcluster.h"
 #include "registry.h"
 #include "salesforceemulator.h"
+#include "slackemulator.h"
 #include "store/statestore.h"
 
 #include <QDir>
@@ -83,6 +87,7 @@ class tst_Rollout : public QObject
     QString m_db;
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<SalesforceEmulator> m_org;
+    std::unique_ptr<SalesforceEmulator> m_sandbox; // issue 7: write-audit-publish's sandbox org (when the rollout names one)
     DestinationRegistry m_registry;
     std::unique_ptr<StateStore> m_store;
     Workspace m_workspace;
@@ -142,15 +147,29 @@ class tst_Rollout : public QObject
             return record.value(QStringLiteral("Health_Score__c")).toDouble() < 0 ? QStringLiteral("Health score cannot be negative")
                                                                                   : QString();
         });
-        const QJsonObject connections{
-            {QStringLiteral("sluice"), 1},
-            {QStringLiteral("connections"),
-             QJsonObject{{QStringLiteral("warehouse"), QJsonObject{{QStringLiteral("type"), QStringLiteral("postgresql")},
-                                                                   {QStringLiteral("url"), m_pg.url(m_db)}}},
-                         {QStringLiteral("org"), QJsonObject{{QStringLiteral("type"), QStringLiteral("salesforce")},
-                                                             {QStringLiteral("loginUrl"), m_org->baseUrl().toString()},
-                                                             {QStringLiteral("clientId"), m_org->clientId()},
-                                                             {QStringLiteral("clientSecret"), QStringLiteral("env:SF_SECRET")}}}}}};
+        QJsonObject connectionMap{{QStringLiteral("warehouse"), QJsonObject{{QStringLiteral("type"), QStringLiteral("postgresql")},
+                                                                            {QStringLiteral("url"), m_pg.url(m_db)}}},
+                                  {QStringLiteral("org"), QJsonObject{{QStringLiteral("type"), QStringLiteral("salesforce")},
+                                                                      {QStringLiteral("loginUrl"), m_org->baseUrl().toString()},
+                                                                      {QStringLiteral("clientId"), m_org->clientId()},
+                                                                      {QStringLiteral("clientSecret"), QStringLiteral("env:SF_SECRET")}}}};
+        m_sandbox.reset();
+        if (extra.value(QStringLiteral("rollout")).toObject().contains(QStringLiteral("sandbox"))) {
+            // A second org with the same validation rule: the write-audit-publish sandbox.
+            m_sandbox = createSalesforceEmulator(0, options);
+            QVERIFY(m_sandbox);
+            m_sandbox->setValidationRule(QStringLiteral("Account"), [](const QJsonObject &record) -> QString {
+                return record.value(QStringLiteral("Health_Score__c")).toDouble() < 0
+                           ? QStringLiteral("Health score cannot be negative")
+                           : QString();
+            });
+            connectionMap.insert(QStringLiteral("org-sandbox"),
+                                 QJsonObject{{QStringLiteral("type"), QStringLiteral("salesforce")},
+                                             {QStringLiteral("loginUrl"), m_sandbox->baseUrl().toString()},
+                                             {QStringLiteral("clientId"), m_sandbox->clientId()},
+                                             {QStringLiteral("clientSecret"), QStringLiteral("env:SF_SECRET")}});
+        }
+        const QJsonObject connections{{QStringLiteral("sluice"), 1}, {QStringLiteral("connections"), connectionMap}};
         writeFile(ws() + QStringLiteral("/connections.json"), QJsonDocument(connections).toJson());
         QVERIFY(QDir(ws()).mkpath(QStringLiteral("syncs")));
         writeSync(extra, fields);
@@ -243,6 +262,7 @@ private slots:
     {
         m_store.reset();
         m_org.reset();
+        m_sandbox.reset();
     }
 
     // The state (migration 7) on both state-store backends ----------------------------------------
@@ -469,6 +489,267 @@ private slots:
                  qPrintable(state.failedCheck));
         QCOMPARE(state.checks.value(QStringLiteral("rejectionRate")).toObject().value(QStringLiteral("passed")).toBool(), true);
         QCOMPARE(lifecycleStatus(*m_store, QStringLiteral("accounts"))->lifecycle, QStringLiteral("paused"));
+    }
+
+    void failedCanaryAlertsOnceAndResolvesOnce()
+    {
+        // Issue 7 + core/alerts: the canary_failed rule is on by default (alerts.json only names a
+        // channel): a failing canary opens one incident naming the failed check, that the sync is
+        // paused and its owner; a resumed run that promotes resolves it once.
+        SlackEmulator slack;
+        QVERIFY(slack.start());
+        slack.addChannel(QStringLiteral("rollout-alerts"));
+        const QString hook = QStringLiteral("/services/T000/B777/canarysecret");
+        slack.addWebhook(hook, QStringLiteral("rollout-alerts"));
+        qputenv("SLUICE_TEST_ROLLOUT_SLACK", (slack.baseUrl().toString() + hook).toUtf8());
+        makeWorld(40, rollout({{QStringLiteral("rows"), 10}}, {{QStringLiteral("maxRejectionRate"), 0.05}}, QStringLiteral("auto")),
+                  defaultFields(), QStringLiteral("id % 3 = 0"));
+        writeFile(ws() + QStringLiteral("/alerts.json"),
+                  QJsonDocument(QJsonObject{{QStringLiteral("channels"),
+                                             QJsonObject{{QStringLiteral("ops-slack"),
+                                                          QJsonObject{{QStringLiteral("type"), QStringLiteral("slack")},
+                                                                      {QStringLiteral("url"), QStringLiteral("env:SLUICE_TEST_ROLLOUT_SLACK")}}}}}})
+                      .toJson());
+        QList<ValidationIssue> issues;
+        const AlertsConfig config = loadAlertsConfig(m_workspace, &issues);
+        QVERIFY(issues.isEmpty());
+        auto pass = [&] {
+            auto report = runAlertPass(m_workspace, config, *m_store, AlertInputs{});
+            if (!report)
+                qFatal("alert pass: %s", qPrintable(report.error().message));
+            return *report;
+        };
+        // Nothing ran yet: nothing fires.
+        QCOMPARE(pass().opened.size(), 0);
+
+        QCOMPARE(run().errorCode, QStringLiteral("canary_failed"));
+        AlertPassReport first = pass();
+        QVERIFY2(first.problems.isEmpty(), qPrintable(first.problems.join(u'\n')));
+        QCOMPARE(first.opened.size(), 1);
+        QCOMPARE(first.opened.first().rule, QStringLiteral("canary_failed"));
+        QCOMPARE(first.opened.first().key, QStringLiteral("canary_failed:accounts"));
+        QCOMPARE(slack.messages(QStringLiteral("rollout-alerts")).size(), 1);
+        const QString text = slack.messages(QStringLiteral("rollout-alerts")).first().text;
+        QVERIFY2(text.startsWith(QStringLiteral("[FIRING] Canary failed, sync paused — sync \"accounts\" (owner: ann@example.com)")),
+                 qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("failed check rejection rate")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("sync is paused")), qPrintable(text));
+
+        // Evaluating again, and a refused run of the paused sync, send nothing more.
+        QCOMPARE(run().errorCode, QStringLiteral("paused"));
+        AlertPassReport second = pass();
+        QCOMPARE(second.opened.size(), 0);
+        QCOMPARE(second.resolved.size(), 0);
+        QCOMPARE(slack.messages(QStringLiteral("rollout-alerts")).size(), 1);
+
+        // Resumed but not yet run: still open.
+        QVERIFY(resumeSync(*m_store, QStringLiteral("accounts"), QStringLiteral("ann@example.com"), QStringLiteral("fixed")));
+        QCOMPARE(pass().resolved.size(), 0);
+
+        // The cause is fixed; the next run's canary passes and promotes: resolved once.
+        sql(QStringLiteral("UPDATE accounts SET score = id::int + 0.5"));
+        const RunSummary fixed = run();
+        QVERIFY2(fixed.status == RunStatus::Succeeded, qPrintable(fixed.error));
+        QCOMPARE(latest().state, QStringLiteral("promoted"));
+        AlertPassReport third = pass();
+        QCOMPARE(third.opened.size(), 0);
+        QCOMPARE(third.resolved.size(), 1);
+        QCOMPARE(third.resolved.first().rule, QStringLiteral("canary_failed"));
+        const auto messages = slack.messages(QStringLiteral("rollout-alerts"));
+        QCOMPARE(messages.size(), 2);
+        QVERIFY2(messages.last().text.startsWith(QStringLiteral("[RESOLVED] Canary failed")), qPrintable(messages.last().text));
+        AlertPassReport fourth = pass();
+        QCOMPARE(fourth.opened.size() + fourth.resolved.size(), 0);
+        QCOMPARE(slack.messages(QStringLiteral("rollout-alerts")).size(), 2);
+
+        // Off when a sync (or alerts.json's defaults) says "canaryFailed": false.
+        QList<ValidationIssue> none;
+        QCOMPARE(parseAlertRules(QJsonObject{{QStringLiteral("canaryFailed"), false}}, QStringLiteral("alerts.json"),
+                                 QStringLiteral("$.defaults"), &none)
+                     .any(),
+                 false);
+        QVERIFY(none.isEmpty());
+    }
+
+    // Write-audit-publish (issue 7): the canary goes to a sandbox org, production gets everything after the checks.
+
+    static QJsonObject sandboxRollout(const QJsonObject &checks, const QString &promotion = QStringLiteral("auto"), int rows = 5)
+    {
+        QJsonObject extra = rollout({{QStringLiteral("rows"), rows}}, checks, promotion);
+        QJsonObject r = extra.value(QStringLiteral("rollout")).toObject();
+        r.insert(QStringLiteral("sandbox"), QStringLiteral("org-sandbox"));
+        extra.insert(QStringLiteral("rollout"), r);
+        return extra;
+    }
+
+    void sandboxCanaryPassesThenProductionGetsEverything()
+    {
+        makeWorld(30, sandboxRollout({{QStringLiteral("maxRejectionRate"), 0.05}, {QStringLiteral("reconcile"), true}}));
+        QVERIFY(m_sandbox);
+        const RunSummary plan = run(true);
+        QVERIFY2(plan.warnings.join(u'\n').contains(QStringLiteral("to sandbox connection \"org-sandbox\" first")),
+                 qPrintable(plan.warnings.join(u'\n')));
+
+        const RunSummary summary = run();
+        QVERIFY2(summary.status == RunStatus::Succeeded, qPrintable(summary.error));
+        QCOMPARE(summary.counts.written, 30);
+        const RolloutState state = latest();
+        QCOMPARE(state.state, QStringLiteral("promoted"));
+        QCOMPARE(state.canaryRecords, 5);
+        QCOMPARE(state.canaryWritten, 5);
+        QCOMPARE(state.remaining, 30);
+        QCOMPARE(state.promotedWritten, 30);
+        QVERIFY2(state.selection.startsWith(QStringLiteral("sandbox org-sandbox")), qPrintable(state.selection));
+        QCOMPARE(state.checks.value(QStringLiteral("reconcile")).toObject().value(QStringLiteral("passed")).toBool(), true);
+
+        // The sandbox got exactly the canary (and was read back); production got every record, canary included.
+        const QSet<QString> canary(state.canaryKeys.begin(), state.canaryKeys.end());
+        QCOMPARE(flatten(upsertCalls(m_sandbox->requests())), canary);
+        QCOMPARE(m_sandbox->records(QStringLiteral("Account")).size(), 5);
+        QVERIFY(m_sandbox->queryCalls() >= 1);
+        QCOMPARE(m_org->records(QStringLiteral("Account")).size(), 30);
+        QCOMPARE(flatten(upsertCalls(m_org->requests())).size(), 30);
+        QCOMPARE(m_org->queryCalls(), 0); // the read-back went to the sandbox
+
+        // Audited distinctly: a canary key has a "sandbox" entry and an "applied" one; the snapshot is production's.
+        auto history = m_store->history(QStringLiteral("accounts"), state.canaryKeys.first());
+        QVERIFY(history);
+        QStringList results;
+        for (const AuditEntry &e : *history)
+            results.append(e.result);
+        QVERIFY2(results.contains(QStringLiteral("sandbox")) && results.contains(QStringLiteral("applied")),
+                 qPrintable(results.join(u',')));
+        auto snapshot = m_store->loadSnapshotIndex(QStringLiteral("accounts"));
+        QVERIFY(snapshot);
+        QCOMPARE(snapshot->entries.size(), size_t(30));
+        // Unchanged data: the next run writes nothing anywhere.
+        const int sandboxCalls = m_sandbox->upsertCalls(), productionCalls = m_org->upsertCalls();
+        const RunSummary again = run();
+        QVERIFY2(again.status == RunStatus::Succeeded, qPrintable(again.error));
+        QCOMPARE(again.counts.written, 0);
+        QCOMPARE(m_sandbox->upsertCalls(), sandboxCalls);
+        QCOMPARE(m_org->upsertCalls(), productionCalls);
+    }
+
+    void manualSandboxPromotionPublishesEverything()
+    {
+        makeWorld(12, sandboxRollout({}, QStringLiteral("manual"), 4));
+        const RunSummary held = run();
+        QCOMPARE(held.errorCode, QStringLiteral("canary_held"));
+        QVERIFY2(held.error.contains(QStringLiteral("nothing was written to production, the 12 record(s) wait")), qPrintable(held.error));
+        QCOMPARE(latest().state, QStringLiteral("held"));
+        QCOMPARE(m_sandbox->records(QStringLiteral("Account")).size(), 4);
+        QCOMPARE(m_org->upsertCalls(), 0);
+        QVERIFY(promoteRollout(*m_store, QStringLiteral("accounts"), QStringLiteral("bob@example.com")));
+        const RunSummary published = run();
+        QVERIFY2(published.status == RunStatus::Succeeded, qPrintable(published.error));
+        QCOMPARE(published.counts.written, 12);
+        QCOMPARE(m_org->records(QStringLiteral("Account")).size(), 12);
+        QCOMPARE(m_sandbox->records(QStringLiteral("Account")).size(), 4); // the same canary again, nothing more
+        QCOMPARE(latest().state, QStringLiteral("promoted"));
+    }
+
+    void failingSandboxCanaryLeavesProductionUntouched()
+    {
+        // Every third account breaks the validation rule: the sandbox rejects part of the canary.
+        makeWorld(30, sandboxRollout({{QStringLiteral("maxRejectionRate"), 0.05}}, QStringLiteral("auto"), 10), defaultFields(),
+                  QStringLiteral("id % 3 = 0"));
+        const RunSummary summary = run();
+        QCOMPARE(summary.status, RunStatus::Failed);
+        QCOMPARE(summary.errorCode, QStringLiteral("canary_failed"));
+        QVERIFY2(summary.error.contains(QStringLiteral("in sandbox \"org-sandbox\" failed: rejection rate")), qPrintable(summary.error));
+        QVERIFY2(summary.error.contains(QStringLiteral("nothing was written to production")), qPrintable(summary.error));
+        QCOMPARE(summary.counts.written, 0);
+        QCOMPARE(summary.counts.rejected, 0); // sandbox rejections are not production rejections
+
+        const RolloutState state = latest();
+        QCOMPARE(state.state, QStringLiteral("failed"));
+        QVERIFY(state.canaryRejected > 0);
+        QCOMPARE(state.canaryWritten + state.canaryRejected, 10);
+        // Production untouched; the sandbox saw only the canary.
+        QCOMPARE(m_org->upsertCalls(), 0);
+        QCOMPARE(m_org->records(QStringLiteral("Account")).size(), 0);
+        const QSet<QString> canary(state.canaryKeys.begin(), state.canaryKeys.end());
+        QCOMPARE(flatten(upsertCalls(m_sandbox->requests())), canary);
+        QCOMPARE(m_sandbox->records(QStringLiteral("Account")).size(), state.canaryWritten);
+        // No production snapshot, no dead letters; the rejections are in the audit as "sandbox_rejected".
+        QCOMPARE(m_store->loadSnapshotIndex(QStringLiteral("accounts"))->entries.size(), size_t(0));
+        QCOMPARE(m_store->rejections(QStringLiteral("accounts"), summary.runId)->size(), 0);
+        bool sawRejected = false;
+        for (const QString &key : state.canaryKeys) {
+            auto entries = m_store->history(QStringLiteral("accounts"), key);
+            QVERIFY(entries);
+            for (const AuditEntry &e : std::as_const(*entries)) {
+                QVERIFY2(e.result.startsWith(QStringLiteral("sandbox")), qPrintable(e.result));
+                sawRejected = sawRejected || e.result == u"sandbox_rejected";
+            }
+        }
+        QVERIFY(sawRejected);
+        // Paused, exactly like a failing canary: the next run is refused and writes nothing anywhere.
+        QCOMPARE(lifecycleStatus(*m_store, QStringLiteral("accounts"))->lifecycle, QStringLiteral("paused"));
+        const int sandboxCalls = m_sandbox->upsertCalls();
+        QCOMPARE(run().errorCode, QStringLiteral("paused"));
+        QCOMPARE(m_sandbox->upsertCalls(), sandboxCalls);
+        QCOMPARE(m_org->upsertCalls(), 0);
+
+        // Fixed and resumed: the canary passes in the sandbox and production gets all 30 records.
+        QVERIFY(resumeSync(*m_store, QStringLiteral("accounts"), QStringLiteral("ann@example.com"), QStringLiteral("fixed")));
+        sql(QStringLiteral("UPDATE accounts SET score = id::int + 0.5"));
+        const RunSummary fixed = run();
+        QVERIFY2(fixed.status == RunStatus::Succeeded, qPrintable(fixed.error));
+        QCOMPARE(fixed.counts.written, 30);
+        QCOMPARE(m_org->records(QStringLiteral("Account")).size(), 30);
+        // Rolling that run back deletes every record it created: the earlier sandbox writes of the
+        // canary keys are not production history.
+        RollbackOptions options;
+        options.runId = fixed.runId;
+        auto plan = rollbackRun(m_workspace, m_registry, *m_store, def(), options);
+        QVERIFY2(plan, plan ? "" : qPrintable(plan.error().message));
+        QCOMPARE(plan->records.size(), 30);
+        for (const RollbackRecord &r : std::as_const(plan->records))
+            QVERIFY2(r.action == u"delete", qPrintable(r.key + QLatin1Char(' ') + r.action));
+    }
+
+    void sandboxMemberIsValidated_data()
+    {
+        QTest::addColumn<QString>("sandbox");
+        QTest::addColumn<QString>("problem");
+        QTest::newRow("unknown connection")
+            << QStringLiteral("org-sandbx")
+            << QStringLiteral("syncs/accounts.json: $.rollout.sandbox: unknown connection \"org-sandbx\" (did you mean \"org-sandbox\"?)");
+        QTest::newRow("wrong type")
+            << QStringLiteral("warehouse")
+            << QStringLiteral("syncs/accounts.json: $.rollout.sandbox: connection \"warehouse\" is of type postgresql, but the "
+                              "destination \"org\" is salesforce; a sandbox must be a connection of the destination's type");
+    }
+
+    void sandboxMemberIsValidated()
+    {
+        QFETCH(QString, sandbox);
+        QFETCH(QString, problem);
+        makeWorld(3, sandboxRollout({}));
+        Workspace workspace = m_workspace;
+        QJsonObject r = workspace.syncs[0].rollout;
+        r.insert(QStringLiteral("sandbox"), sandbox);
+        workspace.syncs[0].rollout = r;
+        QStringList found;
+        for (const ValidationIssue &i : validateWorkspace(workspace))
+            found.append(i.toString());
+        QVERIFY2(found.contains(problem), qPrintable(found.join(u'\n')));
+        // The valid one passes; the destination itself as its own sandbox is refused by the parser.
+        QStringList valid;
+        for (const ValidationIssue &i : validateWorkspace(m_workspace))
+            valid.append(i.toString());
+        QVERIFY2(valid.isEmpty(), qPrintable(valid.join(u'\n')));
+        QJsonObject self = sandboxRollout({});
+        QJsonObject selfRollout = self.value(QStringLiteral("rollout")).toObject();
+        selfRollout.insert(QStringLiteral("sandbox"), QStringLiteral("org"));
+        self.insert(QStringLiteral("rollout"), selfRollout);
+        QList<ValidationIssue> issues;
+        QVERIFY(!parseSyncDefinition(QJsonDocument(syncJson(self, defaultFields())).toJson(), QStringLiteral("syncs/accounts.json"), &issues));
+        QVERIFY(!issues.isEmpty());
+        QVERIFY2(issues.first().toString().startsWith(QStringLiteral("syncs/accounts.json: $.rollout.sandbox: the sandbox must be another connection")),
+                 qPrintable(issues.first().toString()));
     }
 
     void cohortCanary()

@@ -514,6 +514,9 @@ void GovernancePanel::showCanary()
                    .arg(config.reconcile ? tr(", read-back of the canary") : QString())
                    .arg(config.promotion)
                    .arg(config.origin);
+        if (!config.sandbox.isEmpty())
+            text += u'\n' + tr("Write-audit-publish: the canary goes to the sandbox connection %1 first; "
+                               "production is written only after its checks pass.").arg(config.sandbox);
     }
     if (m_view.canary) {
         const RolloutState &c = *m_view.canary;

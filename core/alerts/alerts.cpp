@@ -29,6 +29,7 @@ constexpr int s_minimumTrailingRuns = 3;
 QString ruleTitle(const QString &rule)
 {
     if (rule == u"failed") return QStringLiteral("Run failed");
+    if (rule == u"held") return QStringLiteral("Run held for approval");
     if (rule == u"rejection_rate") return QStringLiteral("Rejection rate above threshold");
     if (rule == u"zero_rows") return QStringLiteral("Zero rows read");
     if (rule == u"row_count_deviation") return QStringLiteral("Row count deviates from the trailing average");
@@ -114,12 +115,16 @@ Result<QList<ActiveAlert>> evaluateAlerts(const Workspace &workspace, const Aler
         if (!finished.isEmpty()) {
             const RunRecord &latest = finished.first();
             if (latest.status == RunStatus::Failed) {
+                auto category = store.runErrorCategory(latest.id);
+                if (!category)
+                    return fail(category.error());
+                // A run held by the blast-radius gate or a manual canary waits for a person: say so, not "failed".
+                const bool held = *category == u"held";
                 if (rules.onFailure.value_or(false))
-                    fire(QStringLiteral("failed"), QStringLiteral("run #%1 failed: %2").arg(latest.id).arg(firstLine(latest.error)));
+                    fire(held ? QStringLiteral("held") : QStringLiteral("failed"),
+                         held ? QStringLiteral("run #%1 is held until someone approves it: %2").arg(latest.id).arg(firstLine(latest.error))
+                              : QStringLiteral("run #%1 failed: %2").arg(latest.id).arg(firstLine(latest.error)));
                 if (rules.schemaDrift.value_or(false)) {
-                    auto category = store.runErrorCategory(latest.id);
-                    if (!category)
-                        return fail(category.error());
                     if (*category == u"schema_drift")
                         fire(QStringLiteral("schema_drift"),
                              QStringLiteral("run #%1 stopped before writing: %2").arg(latest.id).arg(firstLine(latest.error)));

@@ -1592,6 +1592,8 @@ RunSummary SyncRunner::run(const SyncDefinition &definition, const RunOptions &o
             if (summary.runId && !cancelledRun)
                 (void)m_store.setRunErrorCategory(summary.runId, result.error().code == u"schema_drift"
                                                                      ? QStringLiteral("schema_drift")
+                                                                 : result.error().code == u"held" || result.error().code == u"canary_held"
+                                                                     ? QStringLiteral("held") // issue 7: waits for a person, not a failure
                                                                      : categoryName(result.error().category));
         } else {
             impl.finish(summary.counts.rejected ? RunStatus::Partial : RunStatus::Succeeded, {});

@@ -4,6 +4,7 @@
 // (validate-style check, policy-check and the run-time gate) and consent revocation.
 
 #include "sqlitefile.h"
+#include "alerts/alerts.h"
 #include "definition/definition.h"
 #include "engine/destination.h"
 #include "engine/runner.h"
@@ -496,6 +497,21 @@ private slots:
         }
         // Running again without approval: held again.
         QCOMPARE(runSync().errorCode, QStringLiteral("held"));
+        // The alert rules call it what it is: held for approval, not a failed run.
+        {
+            auto store = openStateStore(load());
+            QVERIFY(store);
+            AlertsConfig alerts;
+            alerts.defaults.onFailure = true;
+            alerts.syncRules.insert(QStringLiteral("accounts"), alerts.defaults);
+            auto active = evaluateAlerts(load(), alerts, **store, AlertInputs{});
+            QVERIFY2(active, qPrintable(active ? QString() : active.error().message));
+            QStringList rules;
+            for (const ActiveAlert &alert : *active)
+                rules.append(alert.rule);
+            QCOMPARE(rules, QStringList{QStringLiteral("held")});
+            QVERIFY2(active->first().message.contains(QStringLiteral("held until someone approves it")), qPrintable(active->first().message));
+        }
 
         const CliResult approved = cli(ws(QStringLiteral("approve"), {QStringLiteral("accounts"), QStringLiteral("--blast-radius"),
                                                                      QStringLiteral("--as"), QStringLiteral("bob@example.com")}));

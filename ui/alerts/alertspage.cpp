@@ -39,6 +39,8 @@ QString ruleTitle(const QString &rule)
         {QStringLiteral("budget"), QT_TRANSLATE_NOOP("AlertsPage", "API budget low")},
         {QStringLiteral("schema_drift"), QT_TRANSLATE_NOOP("AlertsPage", "Schema drift")},
         {QStringLiteral("heartbeat_lost"), QT_TRANSLATE_NOOP("AlertsPage", "Runner heartbeat lost")},
+        {QStringLiteral("held"), QT_TRANSLATE_NOOP("AlertsPage", "Held for approval")},
+        {QStringLiteral("canary_failed"), QT_TRANSLATE_NOOP("AlertsPage", "Canary failed")},
     };
     const auto it = titles.constFind(rule);
     return it == titles.constEnd() ? rule : AlertsPage::tr(it.value());

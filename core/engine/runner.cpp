@@ -290,6 +290,8 @@ private:
     Result<void> removeOrForget();
     Result<void> deleteRows(const QList<SnapshotRow> &rows, const QString &auditResult);
     Result<void> blankRows(const QList<SnapshotRow> &rows); // issue 7: consent revoked, onRevoke "blank"
+    /** The batch loop of deleteRows and blankRows (blank: update every mapped field to null instead of deleting). */
+    Result<void> forgetRows(const QList<SnapshotRow> &rows, bool blank, const QString &auditResult);
     Result<void> blastRadiusGate();                         // issue 7
     Value matchFor(const SnapshotRow &row) const;
     Result<void> commit(BatchCommit &batch);
@@ -1357,64 +1359,23 @@ Value RunImpl::matchFor(const SnapshotRow &row) const
 
 Result<void> RunImpl::deleteRows(const QList<SnapshotRow> &removed, const QString &auditResult)
 {
-    const int batchSize = std::max(1, s.destination->limits().maxBatch);
-    for (qsizetype begin = 0; begin < removed.size(); begin += batchSize) {
-        if (cancelled())
-            return cancelledError();
-        const qsizetype end = std::min<qsizetype>(removed.size(), begin + batchSize);
-        QList<OutRecord> records;
-        for (qsizetype i = begin; i < end; ++i) {
-            OutRecord record;
-            record.key = removed[i].key;
-            record.match = matchFor(removed[i]);
-            records.append(record);
-        }
-        crashPoint("before_send");
-        QList<int> attempts;
-        auto results = sendWithRetry(true, records, attempts);
-        if (!results)
-            return fail(results.error());
-        crashPoint("after_send");
-        BatchCommit batch;
-        for (qsizetype i = begin; i < end; ++i) {
-            const SnapshotRow &row = removed[i];
-            const RecordResult &result = (*results)[static_cast<int>(i - begin)];
-            if (result.ok) {
-                batch.removedKeys.append(row.key);
-                s.indexChanges[row.keyHash] = std::nullopt;
-                for (const auto &[field, encoded] : row.payload) {
-                    AuditEntry e;
-                    e.key = row.key;
-                    e.destinationId = row.destinationId;
-                    e.field = field;
-                    e.definitionHash = s.definitionHash;
-                    e.oldValue = encoded;
-                    e.result = auditResult;
-                    batch.audit.append(e);
-                }
-                ++s.summary.counts.written;
-            } else {
-                const QByteArray payload = QJsonDocument(QJsonObject{{QStringLiteral("key"), row.key},
-                                                                     {QStringLiteral("op"), QStringLiteral("delete")}})
-                                               .toJson(QJsonDocument::Compact);
-                recordRejection(batch, row.key, result.error, payload, attempts[static_cast<int>(i - begin)]);
-            }
-        }
-        m_state.recordsPushed += end - begin;
-        auto committed = commit(batch);
-        if (!committed)
-            return committed;
-    }
-    return {};
+    return forgetRows(removed, false, auditResult);
 }
 
 Result<void> RunImpl::blankRows(const QList<SnapshotRow> &rows)
 {
     // Consent revoked with "onRevoke": "blank": every mapped field is set to null, then the key is
     // forgotten, so the record comes back as added if consent returns.
+    return forgetRows(rows, true, QStringLiteral("consent_revoked"));
+}
+
+Result<void> RunImpl::forgetRows(const QList<SnapshotRow> &rows, bool blank, const QString &auditResult)
+{
+    // Deleted (or, with blank, every mapped field set to null) in the destination, in acknowledged
+    // batches; each acknowledged record leaves the snapshot and its fields' prior values are audited.
     const int batchSize = std::max(1, s.destination->limits().maxBatch);
     const Projection &p = *s.projection;
-    const QByteArray null = Value().encoded();
+    const std::optional<QByteArray> newValue = blank ? std::optional<QByteArray>(Value().encoded()) : std::nullopt;
     for (qsizetype begin = 0; begin < rows.size(); begin += batchSize) {
         if (cancelled())
             return cancelledError();
@@ -1424,13 +1385,15 @@ Result<void> RunImpl::blankRows(const QList<SnapshotRow> &rows)
             OutRecord record;
             record.key = rows[i].key;
             record.match = matchFor(rows[i]);
-            for (const QString &field : p.fieldNames())
-                record.fields.append({field, Value()});
+            if (blank) {
+                for (const QString &field : p.fieldNames())
+                    record.fields.append({field, Value()});
+            }
             records.append(record);
         }
         crashPoint("before_send");
         QList<int> attempts;
-        auto results = sendWithRetry(false, records, attempts);
+        auto results = sendWithRetry(!blank, records, attempts);
         if (!results)
             return fail(results.error());
         crashPoint("after_send");
@@ -1449,14 +1412,17 @@ Result<void> RunImpl::blankRows(const QList<SnapshotRow> &rows)
                     e.field = field;
                     e.definitionHash = s.definitionHash;
                     e.oldValue = encoded;
-                    e.newValue = null;
-                    e.result = QStringLiteral("consent_revoked");
+                    e.newValue = newValue;
+                    e.result = auditResult;
                     batch.audit.append(e);
                 }
                 ++s.summary.counts.written;
             } else {
-                const QByteArray payload = QJsonDocument(payloadJson(records[j])).toJson(QJsonDocument::Compact);
-                recordRejection(batch, row.key, result.error, payload, attempts[j]);
+                const QJsonObject payload = blank ? payloadJson(records[j])
+                                                  : QJsonObject{{QStringLiteral("key"), row.key},
+                                                                {QStringLiteral("op"), QStringLiteral("delete")}};
+                recordRejection(batch, row.key, result.error, QJsonDocument(payload).toJson(QJsonDocument::Compact),
+                                attempts[j]);
             }
         }
         m_state.recordsPushed += end - begin;

@@ -28,5 +28,6 @@ target_sources(sluice_ui PRIVATE
     widgets/emptystate.cpp widgets/emptystate.h
     widgets/themedicon.cpp widgets/themedicon.h
     widgets/palettecolors.cpp widgets/palettecolors.h
+    widgets/valuetext.cpp widgets/valuetext.h
     widgets/async.h
     ${PROJECT_SOURCE_DIR}/resources/sluice.qrc)

@@ -7,6 +7,7 @@
 #include "governance/rollbackdialog.h"
 #include "governance/settings.h"
 #include "value/value.h"
+#include "widgets/valuetext.h"
 #include "widgets/async.h"
 #include "widgets/palettecolors.h"
 
@@ -33,16 +34,6 @@ namespace {
 QString when(const QDateTime &at)
 {
     return at.isValid() ? at.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")) : QString();
-}
-
-QString shown(const std::optional<QByteArray> &encoded)
-{
-    if (!encoded)
-        return QStringLiteral("∅");
-    const std::optional<Value> value = Value::fromEncoded(*encoded);
-    if (!value)
-        return QString::fromUtf8(*encoded);
-    return value->isNull() ? QStringLiteral("null") : value->toString();
 }
 
 QString limitsText(const BlastRadiusLimits &limits)
@@ -339,18 +330,15 @@ void GovernancePanel::reload()
                      view.approvalsError = state.error().message;
                  if (auto held = (*store)->heldPlans(definition.name, 20))
                      view.heldPlans = *held;
-                 if (auto syncs = (*store)->syncs()) {
-                     for (const SyncEntry &entry : *syncs)
-                         if (entry.name == definition.name)
-                             view.lifecycle = entry.lifecycle;
-                 }
                  if (auto runs = (*store)->runs(definition.name, 50)) {
                      for (const RunRecord &run : *runs)
                          if (run.counts.written > 0 || run.counts.removed > 0)
                              view.runs.append(run);
                  }
-                 if (auto status = lifecycleStatus(**store, definition.name))
+                 if (auto status = lifecycleStatus(**store, definition.name)) {
+                     view.lifecycle = status->lifecycle;
                      view.lifecycleStatus = *status;
+                 }
                  const GovernanceSettings settings = loadGovernanceSettings(workspace.root);
                  view.rollout = rolloutConfig(definition, settings);
                  if (auto canary = latestRollout(**store, definition.name))
@@ -463,8 +451,8 @@ void GovernancePanel::apply(quint64 token, const GovernanceView &view)
             : conflict.resolution == u"overwrite" ? tr("overwrite, decided by %1").arg(conflict.resolvedBy)
                                                   : conflict.action;
         auto *item = new QTreeWidgetItem({when(conflict.at), conflict.key, conflict.field, conflict.policy,
-                                          shown(conflict.syncedValue), shown(conflict.destinationValue),
-                                          shown(conflict.warehouseValue), outcome});
+                                          encodedValueText(conflict.syncedValue), encodedValueText(conflict.destinationValue),
+                                          encodedValueText(conflict.warehouseValue), outcome});
         item->setData(0, Qt::UserRole, conflict.id);
         item->setData(1, Qt::UserRole, open);
         item->setForeground(5, warningColor(pal));

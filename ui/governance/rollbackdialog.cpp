@@ -3,6 +3,7 @@
 
 #include "engine/runner.h"
 #include "value/value.h"
+#include "widgets/valuetext.h"
 #include "widgets/async.h"
 #include "widgets/palettecolors.h"
 
@@ -18,16 +19,6 @@
 namespace Sluice {
 
 namespace {
-
-QString shown(const std::optional<QByteArray> &encoded)
-{
-    if (!encoded)
-        return QStringLiteral("∅");
-    const std::optional<Value> value = Value::fromEncoded(*encoded);
-    if (!value)
-        return QString::fromUtf8(*encoded);
-    return value->isNull() ? QStringLiteral("null") : value->toString();
-}
 
 QString actionText(const QString &action)
 {
@@ -166,7 +157,7 @@ void RollbackDialog::showResult(const Result<RollbackSummary> &result, bool appl
     for (const RollbackRecord &record : s.records) {
         QStringList fields;
         for (const RollbackRecord::Field &f : record.fields)
-            fields.append(QStringLiteral("%1: %2 → %3").arg(f.field, shown(f.written), shown(f.restore)));
+            fields.append(QStringLiteral("%1: %2 → %3").arg(f.field, encodedValueText(f.written), encodedValueText(f.restore)));
         auto *item = new QTreeWidgetItem({record.key, actionText(record.action), fields.join(QStringLiteral("; ")),
                                           record.error.isEmpty() ? record.reason : record.error});
         item->setToolTip(FieldsColumn, fields.join(u'\n'));

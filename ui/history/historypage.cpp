@@ -3,6 +3,7 @@
 
 #include "engine/runner.h"
 #include "value/value.h"
+#include "widgets/valuetext.h"
 #include "widgets/async.h"
 #include "widgets/palettecolors.h"
 
@@ -24,14 +25,10 @@ namespace Sluice {
 
 namespace {
 
+/** A value for the timeline's cells and CSV: empty when there was none (the caller shows "∅"). */
 QString decoded(const std::optional<QByteArray> &encoded)
 {
-    if (!encoded)
-        return {};
-    const std::optional<Value> value = Value::fromEncoded(*encoded);
-    if (!value)
-        return QString::fromUtf8(*encoded); // not a canonical encoding: show it as stored
-    return value->isNull() ? QStringLiteral("null") : value->toString();
+    return encoded ? encodedValueText(encoded) : QString();
 }
 
 QString csvField(const QString &text)

@@ -5,6 +5,7 @@
 #include "engine/runner.h"
 #include "reconcile/reconciler.h"
 #include "value/value.h"
+#include "widgets/valuetext.h"
 #include "widgets/async.h"
 #include "widgets/palettecolors.h"
 
@@ -43,16 +44,6 @@ namespace Sluice {
 namespace {
 
 const QString recordLevelField = QStringLiteral("\u0001record"); ///< field filter value of record-level diffs
-
-QString decoded(const std::optional<QByteArray> &encoded)
-{
-    if (!encoded)
-        return QStringLiteral("∅");
-    const std::optional<Value> value = Value::fromEncoded(*encoded);
-    if (!value)
-        return QString::fromUtf8(*encoded);
-    return value->isNull() ? QStringLiteral("null") : value->toString();
-}
 
 QString classLabel(const QString &cls)
 {
@@ -671,9 +662,9 @@ void ReconciliationPage::fillTable()
         QList<QStandardItem *> row;
         row << new QStandardItem(d.key) << new QStandardItem(d.destinationId)
             << new QStandardItem(whole ? tr("(whole record)") : d.field)
-            << new QStandardItem(whole ? QStringLiteral("—") : decoded(d.warehouseValue))
-            << new QStandardItem(whole ? QStringLiteral("—") : decoded(d.syncedValue))
-            << new QStandardItem(whole ? QStringLiteral("—") : decoded(d.destinationValue))
+            << new QStandardItem(whole ? QStringLiteral("—") : encodedValueText(d.warehouseValue))
+            << new QStandardItem(whole ? QStringLiteral("—") : encodedValueText(d.syncedValue))
+            << new QStandardItem(whole ? QStringLiteral("—") : encodedValueText(d.destinationValue))
             << new QStandardItem(classLabel(d.cls));
         for (QStandardItem *item : std::as_const(row)) {
             item->setData(d.cls, ClassRole);

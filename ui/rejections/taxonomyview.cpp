@@ -3,6 +3,7 @@
 
 #include "engine/runner.h"
 #include "value/value.h"
+#include "widgets/valuetext.h"
 #include "widgets/async.h"
 #include "widgets/palettecolors.h"
 
@@ -31,16 +32,6 @@ namespace Sluice {
 namespace {
 
 using Nested = QMap<QString, QMap<QString, QMap<QString, qint64>>>; // category → code → message → records
-
-QString decodedValue(const std::optional<QByteArray> &encoded)
-{
-    if (!encoded)
-        return QStringLiteral("∅");
-    const std::optional<Value> value = Value::fromEncoded(*encoded);
-    if (!value)
-        return QString::fromUtf8(*encoded);
-    return value->isNull() ? QStringLiteral("null") : value->toString();
-}
 
 Nested countEntries(const QList<RejectionEntry> &entries)
 {
@@ -573,7 +564,7 @@ void TaxonomyView::showRecord(const QModelIndex &current)
                          auto *item = new QTreeWidgetItem(
                              {QLocale().toString(e.at.toLocalTime(), QStringLiteral("MM-dd HH:mm:ss")),
                               QString::number(e.runId), e.field,
-                              QStringLiteral("%1 → %2").arg(decodedValue(e.oldValue), decodedValue(e.newValue)),
+                              QStringLiteral("%1 → %2").arg(encodedValueText(e.oldValue), encodedValueText(e.newValue)),
                               e.result == u"rejected" ? QStringLiteral("rejected %1").arg(e.code) : e.result});
                          if (e.result == u"rejected")
                              item->setForeground(4, negativeColor(pal));
